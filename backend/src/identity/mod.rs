@@ -1,0 +1,246 @@
+//! The local FusionAuth-compatible identity server: the embedded default that the Store and
+//! Forums log users in against. It speaks FusionAuth's HTTP contract (`FUSIONAUTH.md`) so a real
+//! FusionAuth drops in; it knows nothing of the web apps, their sessions or cookies.
+
+pub mod api;
+pub mod jwt;
+pub mod kickstart;
+pub mod password;
+pub mod store;
+pub mod totp;
+
+use anyhow::Context as _;
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use rand::RngCore as _;
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+pub use api::ApiError;
+pub use store::Store;
+
+/// Where the seed data comes from when the database is empty.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KickstartSource {
+    /// The demo data shipped in `backend/kickstart/kickstart.json` (built into the binary).
+    Demo,
+    /// A kickstart file in FusionAuth's format.
+    File(PathBuf),
+    /// Start empty.
+    None,
+}
+
+/// How to run the identity server.
+#[derive(Clone, Debug)]
+pub struct IdentityConfig {
+    /// Listen address; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// SQLite URL, e.g. `sqlite://data/identity.db` or `sqlite::memory:`.
+    pub database_url: String,
+    /// Seed data for an empty database.
+    pub kickstart: KickstartSource,
+    /// HMAC secret for access tokens; generated once and stored when absent.
+    pub jwt_secret: Option<SecretString>,
+}
+
+impl IdentityConfig {
+    /// An in-memory server on a free loopback port, seeded with the demo data: for tests.
+    pub fn ephemeral() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: "sqlite::memory:".into(),
+            kickstart: KickstartSource::Demo,
+            jwt_secret: None,
+        }
+    }
+}
+
+/// Shared state of the API handlers.
+pub type State = Arc<Identity>;
+
+/// The identity server's state: storage, the token signer, the tenant.
+#[derive(Debug)]
+pub struct Identity {
+    /// Storage.
+    pub store: Store,
+    /// Access-token signer.
+    pub signer: jwt::Signer,
+    /// The default tenant (this server has one).
+    pub tenant_id: Uuid,
+}
+
+/// How long a 242's `twoFactorId` stays valid (FusionAuth's default).
+pub const TWO_FACTOR_TTL_MS: i64 = 5 * 60 * 1000;
+/// How long a 203's `changePasswordId` stays valid.
+pub const CHANGE_PASSWORD_TTL_MS: i64 = 10 * 60 * 1000;
+
+/// Now, in epoch milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}
+
+/// A random URL-safe token of `bytes` random bytes (ids that are secrets: refresh tokens,
+/// `twoFactorId`, `changePasswordId`).
+pub fn random_token(bytes: usize) -> String {
+    use base64::Engine as _;
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+impl Identity {
+    /// Opens the database, kickstarts it when empty, and returns the API's state.
+    pub async fn open(config: &IdentityConfig) -> anyhow::Result<State> {
+        let store = Store::connect(&config.database_url).await?;
+        let plan = if store.is_empty().await? {
+            kickstart::Plan::load(&config.kickstart)?
+        } else {
+            None
+        };
+        if store.setting("tenant_id").await?.is_none() {
+            let tenant_id = plan
+                .as_ref()
+                .and_then(|p| p.default_tenant_id)
+                .unwrap_or_else(Uuid::new_v4);
+            store.ensure_tenant(tenant_id, "Default").await?;
+            store
+                .set_setting("tenant_id", &tenant_id.to_string())
+                .await?;
+        }
+        let tenant_id = store
+            .setting("tenant_id")
+            .await?
+            .and_then(|t| Uuid::parse_str(&t).ok())
+            .context("the identity database has no valid tenant id")?;
+        let secret = match &config.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => match store.setting("jwt_secret").await? {
+                Some(secret) => SecretString::from(secret),
+                None => {
+                    let secret = random_token(32);
+                    store.set_setting("jwt_secret", &secret).await?;
+                    SecretString::from(secret)
+                }
+            },
+        };
+        let state = Arc::new(Self {
+            store,
+            signer: jwt::Signer::new(&secret),
+            tenant_id,
+        });
+        if let Some(plan) = plan {
+            plan.run(&state)
+                .await
+                .context("kickstart failed; fix the file and start again with an empty database")?;
+        }
+        Ok(state)
+    }
+
+    /// Checks the `Authorization` API key. A key that is sent must be valid; none is needed
+    /// unless `required`.
+    pub async fn authorize(&self, headers: &HeaderMap, required: bool) -> Result<(), ApiError> {
+        match headers.get(AUTHORIZATION).map(|v| v.to_str()) {
+            None if !required => Ok(()),
+            None => Err(ApiError::Unauthorized),
+            Some(Ok(key)) if self.store.api_key_exists(key.trim()).await? => Ok(()),
+            Some(_) => Err(ApiError::Unauthorized),
+        }
+    }
+}
+
+/// A running identity server.
+#[derive(Debug)]
+pub struct IdentityServer {
+    addr: SocketAddr,
+    state: State,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+    janitor: JoinHandle<()>,
+}
+
+impl IdentityServer {
+    /// Opens the state, binds the listener and serves until [`IdentityServer::stop`].
+    pub async fn start(config: IdentityConfig) -> anyhow::Result<Self> {
+        let state = Identity::open(&config).await?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.addr))?;
+        let addr = listener.local_addr()?;
+        let app = api::router(state.clone())
+            .layer(tower_http::trace::TraceLayer::new_for_http())
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+        });
+        let janitor = tokio::spawn(purge_expired(state.clone()));
+        tracing::info!(%addr, "identity server listening");
+        Ok(Self {
+            addr,
+            state,
+            shutdown: Some(tx),
+            task,
+            janitor,
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:9011`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The server's state (storage), for tests and the embedded stack.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and returns.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.janitor.abort();
+        (&mut self.task).await??;
+        Ok(())
+    }
+
+    /// Serves until the server fails (for the binary, which stops on Ctrl-C).
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        (&mut self.task).await??;
+        Ok(())
+    }
+}
+
+/// Deletes expired pending logins, tokens and locks once a minute, for as long as the server
+/// runs; a failed round is logged and the next one tried.
+async fn purge_expired(state: State) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        ticker.tick().await;
+        if let Err(error) = state.store.purge_expired(now_ms()).await {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "purging expired identity records failed"
+            );
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The backend: the Store and Forums web apps (step 2) and the local FusionAuth-compatible
+//! identity server they log users in against.
+//!
+//! `main.rs` is a shim over [`cli`]; tests and the TUI start the same servers through this
+//! library, on port 0.
+
+pub mod cli;
+pub mod fusionauth;
+pub mod identity;
+pub mod telemetry;
