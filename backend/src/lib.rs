@@ -5,6 +5,10 @@
 //! library, on port 0.
 
 pub mod cli;
+pub mod data;
 pub mod fusionauth;
 pub mod identity;
+pub mod session;
+pub mod stack;
 pub mod telemetry;
+pub mod web;

@@ -1,1 +1,5 @@
-//! x
+//! What the backend and the TUI agree on: route paths, form field names, cookie names, default
+//! addresses, and the JSON views of the pages. No web framework, no HTTP client here.
+
+pub mod model;
+pub mod paths;

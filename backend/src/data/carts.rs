@@ -1,0 +1,119 @@
+//! Products and carts.
+
+use shared::model::CartItem;
+use sqlx::{FromRow, SqlitePool};
+
+/// Most of one product a cart holds.
+pub const MAX_QUANTITY: u32 = 99;
+
+/// Why a cart change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CartError {
+    /// No such product.
+    #[error("unknown product {0:?}")]
+    UnknownProduct(String),
+    /// Quantity outside 1..=99.
+    #[error("quantity must be between 1 and {MAX_QUANTITY}")]
+    BadQuantity,
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// A product of the catalog.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+pub struct Product {
+    /// Code.
+    pub sku: String,
+    /// Name.
+    pub name: String,
+    /// Unit price in cents.
+    pub price_cents: i64,
+}
+
+/// The carts repository.
+#[derive(Clone, Debug)]
+pub struct Carts {
+    pool: SqlitePool,
+}
+
+impl Carts {
+    pub(super) fn new(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+
+    /// The catalog, by name.
+    pub async fn products(&self) -> Result<Vec<Product>, sqlx::Error> {
+        sqlx::query_as("SELECT sku, name, price_cents FROM products ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// The user's cart lines, oldest first.
+    pub async fn items(&self, user_id: &str) -> Result<Vec<CartItem>, sqlx::Error> {
+        #[derive(FromRow)]
+        struct Row {
+            sku: String,
+            name: String,
+            quantity: i64,
+            price_cents: i64,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT c.sku, p.name, c.quantity, p.price_cents FROM cart_items c JOIN products p ON p.sku = c.sku
+             WHERE c.user_id = ? ORDER BY c.added_at, c.sku",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let quantity = u32::try_from(r.quantity).unwrap_or(0);
+                let unit = u64::try_from(r.price_cents).unwrap_or(0);
+                CartItem {
+                    sku: r.sku,
+                    name: r.name,
+                    quantity,
+                    unit_price_cents: unit,
+                    line_total_cents: unit * u64::from(quantity),
+                }
+            })
+            .collect())
+    }
+
+    /// Adds `quantity` of `sku` (capped at [`MAX_QUANTITY`] per product).
+    pub async fn add(&self, user_id: &str, sku: &str, quantity: u32) -> Result<(), CartError> {
+        if !(1..=MAX_QUANTITY).contains(&quantity) {
+            return Err(CartError::BadQuantity);
+        }
+        let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM products WHERE sku = ?")
+            .bind(sku)
+            .fetch_optional(&self.pool)
+            .await?;
+        if known.is_none() {
+            return Err(CartError::UnknownProduct(sku.to_owned()));
+        }
+        sqlx::query(
+            "INSERT INTO cart_items (user_id, sku, quantity, added_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (user_id, sku) DO UPDATE SET quantity = MIN(?5, quantity + excluded.quantity)",
+        )
+        .bind(user_id)
+        .bind(sku)
+        .bind(i64::from(quantity))
+        .bind(super::now_ms())
+        .bind(i64::from(MAX_QUANTITY))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Removes `sku` from the cart; false when it was not there.
+    pub async fn remove(&self, user_id: &str, sku: &str) -> Result<bool, CartError> {
+        let done = sqlx::query("DELETE FROM cart_items WHERE user_id = ? AND sku = ?")
+            .bind(user_id)
+            .bind(sku)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

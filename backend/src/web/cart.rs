@@ -1,0 +1,127 @@
+//! The Store's `/shopping-cart`: the user comes from the session (no call to FusionAuth), the
+//! cart from the site's database. HTML, or JSON for `Accept: application/json`.
+
+use super::guard::{check_form, require_user, wants_json};
+use super::pages::{CartPage, CartRow, Layout, render};
+use super::{SiteState, WebError};
+use crate::data::CartError;
+use crate::session::AuthSession;
+use axum::extract::State;
+use axum::http::header::LOCATION;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::{Form, Json};
+use serde::Deserialize;
+use shared::model::{Cart, format_cents};
+use shared::paths::store;
+
+/// The cart page.
+pub async fn show(
+    State(state): State<SiteState>,
+    auth: AuthSession,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let user = require_user(&auth, &uri, &headers).await?;
+    let items = state.data.carts.items(&user.user.id).await?;
+    let total_cents = items.iter().map(|i| i.line_total_cents).sum();
+    if wants_json(&headers) {
+        let cart = Cart {
+            user: user.user,
+            items,
+            total_cents,
+        };
+        return Ok(Json(cart).into_response());
+    }
+    let page = CartPage {
+        layout: Layout::new(state.site, "Shopping cart")
+            .logged_in(&user.user.name, auth.csrf_token().await?),
+        csrf: auth.csrf_token().await?,
+        rows: items.iter().map(CartRow::from).collect(),
+        total: format_cents(total_cents),
+        products: state.data.carts.products().await?,
+        error: None,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// The add-item form.
+#[derive(Debug, Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    sku: String,
+    #[serde(default)]
+    quantity: String,
+}
+
+/// Adds an item, then back to the cart.
+pub async fn add(
+    State(state): State<SiteState>,
+    auth: AuthSession,
+    headers: HeaderMap,
+    Form(form): Form<AddForm>,
+) -> Result<Response, WebError> {
+    let user = require_user(&auth, &Uri::from_static(store::CART), &headers).await?;
+    check_form(&state, &headers, &auth, &form.csrf_token).await?;
+    let quantity = form.quantity.trim().parse::<u32>().map_err(|_| {
+        WebError::BadRequest("The quantity must be a whole number from 1 to 99.".into())
+    })?;
+    match state
+        .data
+        .carts
+        .add(&user.user.id, form.sku.trim(), quantity)
+        .await
+    {
+        Ok(()) => Ok(back_to_cart()),
+        Err(CartError::Database(error)) => Err(error.into()),
+        Err(error) => Err(WebError::BadRequest(capitalize(&error.to_string()))),
+    }
+}
+
+/// The remove-item form.
+#[derive(Debug, Deserialize)]
+pub struct RemoveForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    sku: String,
+}
+
+/// Removes an item, then back to the cart.
+pub async fn remove(
+    State(state): State<SiteState>,
+    auth: AuthSession,
+    headers: HeaderMap,
+    Form(form): Form<RemoveForm>,
+) -> Result<Response, WebError> {
+    let user = require_user(&auth, &Uri::from_static(store::CART), &headers).await?;
+    check_form(&state, &headers, &auth, &form.csrf_token).await?;
+    match state
+        .data
+        .carts
+        .remove(&user.user.id, form.sku.trim())
+        .await
+    {
+        Ok(_) => Ok(back_to_cart()),
+        Err(CartError::Database(error)) => Err(error.into()),
+        Err(error) => Err(WebError::BadRequest(capitalize(&error.to_string()))),
+    }
+}
+
+fn back_to_cart() -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    response
+        .headers_mut()
+        .insert(LOCATION, HeaderValue::from_static(store::CART));
+    response
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}

@@ -1,0 +1,164 @@
+//! The apps' one error type, mapped to pages in one place. 5xx pages are opaque; the cause is
+//! logged.
+
+use super::Site;
+use super::pages::{Layout, MessagePage, render};
+use crate::session::SessionError;
+use axum::Json;
+use axum::http::header::LOCATION;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use shared::model::Unauthorized;
+use shared::paths::common;
+
+/// Why a request could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// No valid session: pages redirect to the login form, JSON requests get 401.
+    #[error("login required")]
+    LoginRequired {
+        /// The path to come back to.
+        next: String,
+        /// The client asked for JSON.
+        json: bool,
+    },
+    /// A state-changing request without a valid CSRF token, or from another origin: 403.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// Bad form input: 400 with the message.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// FusionAuth cannot be used right now: 503 "login is temporarily unavailable".
+    #[error("login unavailable: {0}")]
+    LoginUnavailable(String),
+    /// The session store failed: 503, never an anonymous fallback.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// Anything else: 500.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for WebError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+impl WebError {
+    /// Renders the error for `site`.
+    pub fn into_page(self, site: Site) -> Response {
+        let (status, title, message, link) = match self {
+            Self::LoginRequired { next, json } => {
+                let location = format!("{}?next={}", common::LOGIN, encode(&next));
+                if json {
+                    let body = Unauthorized {
+                        error: "unauthorized".into(),
+                        login_url: location,
+                    };
+                    return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+                }
+                let mut response = StatusCode::SEE_OTHER.into_response();
+                if let Ok(value) = HeaderValue::from_str(&location) {
+                    response.headers_mut().insert(LOCATION, value);
+                }
+                return response;
+            }
+            Self::Forbidden(reason) => {
+                tracing::warn!(site = site.name(), reason, "request refused");
+                (
+                    StatusCode::FORBIDDEN,
+                    "Request refused",
+                    "This form has expired or did not come from this site. Reload the page and try again.".to_owned(),
+                    Some(("/".to_owned(), "Home".to_owned())),
+                )
+            }
+            Self::BadRequest(message) => (StatusCode::BAD_REQUEST, "Bad request", message, None),
+            Self::LoginUnavailable(reason) => {
+                tracing::error!(site = site.name(), reason, "login unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Login unavailable",
+                    "Login is temporarily unavailable. Please try again in a moment.".to_owned(),
+                    Some((common::LOGIN.to_owned(), "Try again".to_owned())),
+                )
+            }
+            Self::Session(error) => {
+                tracing::error!(site = site.name(), %error, "session store failed");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Service unavailable",
+                    "The service is temporarily unavailable. Please try again in a moment."
+                        .to_owned(),
+                    None,
+                )
+            }
+            Self::Internal(error) => {
+                tracing::error!(
+                    site = site.name(),
+                    error = format!("{error:#}"),
+                    "internal error"
+                );
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "Something went wrong on our side.".to_owned(),
+                    None,
+                )
+            }
+        };
+        let page = MessagePage {
+            layout: Layout::new(site, title),
+            message,
+            link,
+        };
+        render(status, &page).unwrap_or_else(|_| status.into_response())
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// Carries a [`WebError`] out of a handler to [`render_errors`], which knows the site.
+#[derive(Clone)]
+struct PendingError(std::sync::Arc<std::sync::Mutex<Option<WebError>>>);
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        response
+            .extensions_mut()
+            .insert(PendingError(std::sync::Arc::new(std::sync::Mutex::new(
+                Some(self),
+            ))));
+        response
+    }
+}
+
+/// Middleware: turns a [`WebError`] returned by a handler into the site's error page.
+pub async fn render_errors(
+    axum::extract::State(site): axum::extract::State<Site>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let pending = response
+        .extensions_mut()
+        .remove::<PendingError>()
+        .and_then(|p| p.0.lock().ok().and_then(|mut e| e.take()));
+    match pending {
+        Some(error) => {
+            let mut page = error.into_page(site);
+            // Keep what the handler's layers added (e.g. the session's Set-Cookie).
+            for (name, value) in response.headers() {
+                if name == axum::http::header::SET_COOKIE {
+                    page.headers_mut().append(name, value.clone());
+                }
+            }
+            page
+        }
+        None => response,
+    }
+}

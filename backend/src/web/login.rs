@@ -1,0 +1,481 @@
+//! The login form and its outcomes: FusionAuth's `POST /api/login` through the one client, then a
+//! server-side session on 200; the two-factor and change-password forms for 242 and 203; one
+//! generic answer for every other refusal. The password is never stored or logged.
+
+use super::guard::check_form;
+use super::pages::{ChangePasswordPage, Layout, LoginPage, MessagePage, TwoFactorPage, render};
+use super::{NextPath, Site, SiteState, WebError};
+use crate::fusionauth::LoginOutcome;
+use crate::fusionauth::client::ChangePasswordOutcome;
+use crate::fusionauth::model::{LoginRequest, LoginResponse, TwoFactorLoginRequest, User};
+use crate::session::{AuthSession, SessionUser};
+use axum::Form;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::header::LOCATION;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use shared::model::UserView;
+use shared::paths::common;
+use std::net::SocketAddr;
+
+/// The one message for every refused login, whatever FusionAuth said (404, 409, 410, 423,
+/// 212): the same status and body, so a response reveals nothing about the account.
+pub const GENERIC_FAILURE: &str = "Invalid login or account unavailable.";
+
+/// Session key of a pending second factor.
+const PENDING_TWO_FACTOR: &str = "pending_two_factor";
+/// Session key of a pending password change.
+const PENDING_CHANGE_PASSWORD: &str = "pending_change_password";
+
+/// A login that needs one more step (a code or a new password).
+#[derive(Debug, Serialize, Deserialize)]
+struct Pending {
+    /// FusionAuth's `twoFactorId` or `changePasswordId`.
+    id: String,
+    /// Where to go after logging in.
+    next: Option<String>,
+}
+
+/// Query of `GET /login`.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    notice: Option<String>,
+}
+
+/// `GET /login`: the form, with a CSRF token (which starts an anonymous session).
+pub async fn form(
+    State(state): State<SiteState>,
+    auth: AuthSession,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, WebError> {
+    let next = query.next.as_deref().and_then(NextPath::parse);
+    let notice = query
+        .notice
+        .as_deref()
+        .and_then(notice_text)
+        .map(str::to_owned);
+    login_page(
+        &state,
+        &auth,
+        StatusCode::OK,
+        next,
+        String::new(),
+        None,
+        notice,
+    )
+    .await
+}
+
+/// The login form as posted.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(rename = "loginId", default)]
+    login_id: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    next: String,
+}
+
+impl std::fmt::Debug for LoginForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginForm")
+            .field("login_id", &self.login_id)
+            .field("password", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /login`.
+pub async fn submit(
+    State(state): State<SiteState>,
+    auth: AuthSession,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    check_form(&state, &headers, &auth, &form.csrf_token).await?;
+    let next = NextPath::parse(&form.next);
+    let login_id = form.login_id.trim().to_owned();
+    if login_id.is_empty() || form.password.is_empty() {
+        let error = Some("Enter your email and password.".to_owned());
+        return login_page(
+            &state,
+            &auth,
+            StatusCode::BAD_REQUEST,
+            next,
+            login_id,
+            error,
+            None,
+        )
+        .await;
+    }
+    let request = LoginRequest {
+        login_id: login_id.clone(),
+        password: form.password,
+        application_id: Some(state.application_id),
+        ip_address: Some(peer.ip().to_string()),
+        no_jwt: None,
+    };
+    let outcome = state
+        .fusionauth
+        .login(&request)
+        .await
+        .map_err(|e| WebError::LoginUnavailable(e.to_string()))?;
+    match outcome {
+        LoginOutcome::Success(response) => establish(&state, &auth, *response, next).await,
+        LoginOutcome::TwoFactorRequired(required) => {
+            let pending = Pending {
+                id: required.two_factor_id,
+                next: next.map(|n| n.to_string()),
+            };
+            auth.set(PENDING_TWO_FACTOR, &pending).await?;
+            tracing::info!(site = state.site.name(), session = %auth.log_id(), "login needs a second factor");
+            Ok(see_other(common::LOGIN_TWO_FACTOR))
+        }
+        LoginOutcome::ChangePasswordRequired(required) => {
+            let pending = Pending {
+                id: required.change_password_id,
+                next: next.map(|n| n.to_string()),
+            };
+            auth.set(PENDING_CHANGE_PASSWORD, &pending).await?;
+            tracing::info!(site = state.site.name(), session = %auth.log_id(), "login needs a password change");
+            Ok(see_other(common::LOGIN_CHANGE_PASSWORD))
+        }
+        other => refuse(&state, &auth, other, next, login_id).await,
+    }
+}
+
+/// Every outcome but success and the two extra steps.
+async fn refuse(
+    state: &SiteState,
+    auth: &AuthSession,
+    outcome: LoginOutcome,
+    next: Option<NextPath>,
+    login_id: String,
+) -> Result<Response, WebError> {
+    match outcome {
+        LoginOutcome::NotRegistered(user) => {
+            tracing::info!(site = state.site.name(), user = %user.id, "login refused: not registered for this site");
+            no_access(state.site)
+        }
+        LoginOutcome::Unauthorized => Err(WebError::LoginUnavailable(
+            "FusionAuth refused the API key".into(),
+        )),
+        LoginOutcome::InvalidRequest(errors) => {
+            tracing::warn!(
+                site = state.site.name(),
+                ?errors,
+                "FusionAuth refused the login request"
+            );
+            let error = Some("Enter your email and password.".to_owned());
+            login_page(
+                state,
+                auth,
+                StatusCode::BAD_REQUEST,
+                next,
+                login_id,
+                error,
+                None,
+            )
+            .await
+        }
+        outcome => {
+            tracing::info!(
+                site = state.site.name(),
+                outcome = outcome_name(&outcome),
+                "login refused"
+            );
+            let error = Some(GENERIC_FAILURE.to_owned());
+            login_page(
+                state,
+                auth,
+                StatusCode::UNAUTHORIZED,
+                next,
+                login_id,
+                error,
+                None,
+            )
+            .await
+        }
+    }
+}
+
+/// `GET /login/two-factor`.
+pub async fn two_factor_form(
+    State(state): State<SiteState>,
+    auth: AuthSession,
+) -> Result<Response, WebError> {
+    if auth.get::<Pending>(PENDING_TWO_FACTOR).await?.is_none() {
+        return Ok(see_other(common::LOGIN));
+    }
+    two_factor_page(&state, &auth, StatusCode::OK, None).await
+}
+
+/// The code form as posted.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// `POST /login/two-factor`: completes a 242 through `POST /api/two-factor/login`.
+pub async fn two_factor_submit(
+    State(state): State<SiteState>,
+    auth: AuthSession,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    check_form(&state, &headers, &auth, &form.csrf_token).await?;
+    let Some(pending) = auth.get::<Pending>(PENDING_TWO_FACTOR).await? else {
+        return Ok(see_other(common::LOGIN));
+    };
+    let code = form.code.trim();
+    if code.is_empty() {
+        let error = Some("Enter the code from your authenticator app.".to_owned());
+        return two_factor_page(&state, &auth, StatusCode::BAD_REQUEST, error).await;
+    }
+    let request = TwoFactorLoginRequest {
+        two_factor_id: pending.id.clone(),
+        code: code.to_owned(),
+        application_id: Some(state.application_id),
+        ip_address: Some(peer.ip().to_string()),
+    };
+    let outcome = state
+        .fusionauth
+        .two_factor_login(&request)
+        .await
+        .map_err(|e| WebError::LoginUnavailable(e.to_string()))?;
+    let next = pending.next.as_deref().and_then(NextPath::parse);
+    match outcome {
+        LoginOutcome::Success(response) => establish(&state, &auth, *response, next).await,
+        LoginOutcome::InvalidTwoFactorCode | LoginOutcome::InvalidRequest(_) => {
+            let error = Some("That code is not valid. Try the current one.".to_owned());
+            two_factor_page(&state, &auth, StatusCode::UNAUTHORIZED, error).await
+        }
+        LoginOutcome::NotFound => {
+            auth.remove(PENDING_TWO_FACTOR).await?;
+            Ok(see_other(&format!("{}?notice=expired", common::LOGIN)))
+        }
+        other => {
+            auth.remove(PENDING_TWO_FACTOR).await?;
+            refuse(&state, &auth, other, next, String::new()).await
+        }
+    }
+}
+
+/// `GET /login/change-password`.
+pub async fn change_password_form(
+    State(state): State<SiteState>,
+    auth: AuthSession,
+) -> Result<Response, WebError> {
+    if auth
+        .get::<Pending>(PENDING_CHANGE_PASSWORD)
+        .await?
+        .is_none()
+    {
+        return Ok(see_other(common::LOGIN));
+    }
+    change_password_page(&state, &auth, StatusCode::OK, None).await
+}
+
+/// The new-password form as posted.
+#[derive(Deserialize)]
+pub struct NewPasswordForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// `POST /login/change-password`: completes a 203, then back to the login form.
+pub async fn change_password_submit(
+    State(state): State<SiteState>,
+    auth: AuthSession,
+    headers: HeaderMap,
+    Form(form): Form<NewPasswordForm>,
+) -> Result<Response, WebError> {
+    check_form(&state, &headers, &auth, &form.csrf_token).await?;
+    let Some(pending) = auth.get::<Pending>(PENDING_CHANGE_PASSWORD).await? else {
+        return Ok(see_other(common::LOGIN));
+    };
+    if form.password.chars().count() < 8 {
+        let error = Some("The new password must be at least 8 characters.".to_owned());
+        return change_password_page(&state, &auth, StatusCode::BAD_REQUEST, error).await;
+    }
+    let outcome = state
+        .fusionauth
+        .change_password(&pending.id, &form.password)
+        .await
+        .map_err(|e| WebError::LoginUnavailable(e.to_string()))?;
+    match outcome {
+        ChangePasswordOutcome::Changed => {
+            auth.remove(PENDING_CHANGE_PASSWORD).await?;
+            tracing::info!(site = state.site.name(), session = %auth.log_id(), "password changed");
+            let mut location = format!("{}?notice=password-changed", common::LOGIN);
+            if let Some(next) = pending.next.as_deref().and_then(NextPath::parse) {
+                location.push_str(&format!("&next={}", super::error::encode(next.as_str())));
+            }
+            Ok(see_other(&location))
+        }
+        ChangePasswordOutcome::Invalid(errors) => {
+            let detail = errors
+                .field_errors
+                .values()
+                .flatten()
+                .chain(errors.general_errors.iter())
+                .map(|e| e.message.clone())
+                .next()
+                .unwrap_or_else(|| "it does not meet the password rules".into());
+            let error = Some(format!("That password was not accepted: {detail}"));
+            change_password_page(&state, &auth, StatusCode::BAD_REQUEST, error).await
+        }
+        ChangePasswordOutcome::NotFound => {
+            auth.remove(PENDING_CHANGE_PASSWORD).await?;
+            Ok(see_other(&format!("{}?notice=expired", common::LOGIN)))
+        }
+    }
+}
+
+/// A 200 from FusionAuth: a new session (new id) holding the user, then `303` to `next` or the
+/// site's landing page.
+async fn establish(
+    state: &SiteState,
+    auth: &AuthSession,
+    response: LoginResponse,
+    next: Option<NextPath>,
+) -> Result<Response, WebError> {
+    let user = response.user;
+    let now = crate::identity::now_ms();
+    let view = UserView {
+        id: user.id.to_string(),
+        email: user.email.clone(),
+        name: display_name(&user),
+        roles: user
+            .registration(state.application_id)
+            .map(|r| r.roles.clone())
+            .unwrap_or_default(),
+    };
+    auth.login(SessionUser {
+        user: view,
+        login_at_ms: now,
+        last_seen_ms: now,
+        refresh_token: response.refresh_token,
+    })
+    .await?;
+    tracing::info!(site = state.site.name(), session = %auth.log_id(), user = %user.id, "login succeeded");
+    let target = next.map_or_else(|| state.site.landing_path().to_owned(), |n| n.to_string());
+    Ok(see_other(&target))
+}
+
+/// A name to greet the user with.
+fn display_name(user: &User) -> String {
+    user.full_name
+        .clone()
+        .or_else(|| match (&user.first_name, &user.last_name) {
+            (Some(first), Some(last)) => Some(format!("{first} {last}")),
+            (Some(first), None) => Some(first.clone()),
+            _ => None,
+        })
+        .or_else(|| user.username.clone())
+        .or_else(|| user.email.clone())
+        .unwrap_or_else(|| user.id.to_string())
+}
+
+fn outcome_name(outcome: &LoginOutcome) -> &'static str {
+    match outcome {
+        LoginOutcome::Success(_) => "200",
+        LoginOutcome::NotRegistered(_) => "202",
+        LoginOutcome::ChangePasswordRequired(_) => "203",
+        LoginOutcome::EmailNotVerified => "212",
+        LoginOutcome::TwoFactorRequired(_) => "242",
+        LoginOutcome::InvalidRequest(_) => "400",
+        LoginOutcome::Unauthorized => "401",
+        LoginOutcome::NotFound => "404",
+        LoginOutcome::ActionPrevented(_) => "409",
+        LoginOutcome::Expired => "410",
+        LoginOutcome::InvalidTwoFactorCode => "421",
+        LoginOutcome::Locked => "423",
+    }
+}
+
+fn notice_text(key: &str) -> Option<&'static str> {
+    match key {
+        "password-changed" => Some("Your password was changed. Log in with the new one."),
+        "expired" => Some("That login attempt expired. Please log in again."),
+        _ => None,
+    }
+}
+
+fn no_access(site: Site) -> Result<Response, WebError> {
+    let page = MessagePage {
+        layout: Layout::new(site, "No access"),
+        message: format!("Your account has no access to the {}.", site.name()),
+        link: Some(("/".to_owned(), "Home".to_owned())),
+    };
+    render(StatusCode::FORBIDDEN, &page)
+}
+
+async fn login_page(
+    state: &SiteState,
+    auth: &AuthSession,
+    status: StatusCode,
+    next: Option<NextPath>,
+    login_id: String,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, WebError> {
+    let page = LoginPage {
+        layout: Layout::new(state.site, "Log in"),
+        csrf: auth.csrf_token().await?,
+        next: next.map(|n| n.to_string()).unwrap_or_default(),
+        login_id,
+        error,
+        notice,
+    };
+    render(status, &page)
+}
+
+async fn two_factor_page(
+    state: &SiteState,
+    auth: &AuthSession,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let page = TwoFactorPage {
+        layout: Layout::new(state.site, "Two-factor authentication"),
+        csrf: auth.csrf_token().await?,
+        error,
+    };
+    render(status, &page)
+}
+
+async fn change_password_page(
+    state: &SiteState,
+    auth: &AuthSession,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let page = ChangePasswordPage {
+        layout: Layout::new(state.site, "Choose a new password"),
+        csrf: auth.csrf_token().await?,
+        error,
+    };
+    render(status, &page)
+}
+
+/// `303 See Other` to `location`.
+fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+}

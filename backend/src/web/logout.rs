@@ -1,0 +1,47 @@
+//! `POST /logout`: deletes the session from the store (a stolen id stops working), clears the
+//! cookie, revokes FusionAuth's refresh token, and goes home.
+
+use super::guard::check_form;
+use super::{SiteState, WebError};
+use crate::session::AuthSession;
+use axum::Form;
+use axum::extract::State;
+use axum::http::header::LOCATION;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+/// The logout form.
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// Logs out.
+pub async fn logout(
+    State(state): State<SiteState>,
+    auth: AuthSession,
+    headers: HeaderMap,
+    Form(form): Form<LogoutForm>,
+) -> Result<Response, WebError> {
+    if auth.user().await?.is_some() {
+        check_form(&state, &headers, &auth, &form.csrf_token).await?;
+    }
+    // Without a valid session there is nothing to protect: clear whatever is left.
+    if let Some(user) = auth.logout().await?
+        && let Some(refresh_token) = &user.refresh_token
+        && let Err(error) = state.fusionauth.logout(refresh_token).await
+    {
+        // The session is gone either way; the refresh token expires on its own.
+        tracing::warn!(%error, user = %user.user.id, "FusionAuth logout failed");
+    }
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    response
+        .headers_mut()
+        .insert(LOCATION, HeaderValue::from_static("/"));
+    response
+        .headers_mut()
+        .insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
+    Ok(response)
+}

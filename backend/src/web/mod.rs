@@ -1,0 +1,297 @@
+//! The Store and Forums web apps: one codebase, parameterized by [`Site`]. Each site has its own
+//! host, session cookie, session store and database; they share nothing but FusionAuth, which
+//! they reach only through [`crate::fusionauth::FusionAuthClient`].
+
+mod cart;
+mod error;
+mod guard;
+mod home;
+mod layers;
+mod login;
+mod logout;
+mod next;
+mod pages;
+mod posts;
+
+pub use error::WebError;
+pub use next::NextPath;
+
+use crate::data::Data;
+use crate::fusionauth::FusionAuthClient;
+use crate::session::{self, SessionPolicy};
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{get, post};
+use shared::paths::{common, forums, store};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use url::Url;
+use uuid::Uuid;
+
+/// Which app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Site {
+    /// The shopping cart app.
+    Store,
+    /// The forum app.
+    Forums,
+}
+
+impl Site {
+    /// Display name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Store => "Store",
+            Self::Forums => "Forums",
+        }
+    }
+
+    /// Lowercase label: host prefix and file names.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Store => "store",
+            Self::Forums => "forums",
+        }
+    }
+
+    /// The session cookie's name.
+    pub fn cookie_name(self) -> &'static str {
+        match self {
+            Self::Store => store::SESSION_COOKIE,
+            Self::Forums => forums::SESSION_COOKIE,
+        }
+    }
+
+    /// Where a login lands when no `next` was given.
+    pub fn landing_path(self) -> &'static str {
+        match self {
+            Self::Store => store::CART,
+            Self::Forums => forums::POSTS,
+        }
+    }
+}
+
+/// Where sessions are kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionBackend {
+    /// In memory (tests).
+    Memory,
+    /// In the site's SQLite database (the default).
+    Sqlite,
+}
+
+/// How to run one site.
+#[derive(Clone, Debug)]
+pub struct SiteConfig {
+    /// Which app.
+    pub site: Site,
+    /// Listen address; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// The URL users reach it at; default `http://<label>.localhost:<port>`. `https` makes the
+    /// cookie `Secure`.
+    pub public_url: Option<Url>,
+    /// The site's FusionAuth application id.
+    pub application_id: Uuid,
+    /// The site's database (carts, posts, and SQLite sessions).
+    pub database_url: String,
+    /// Session storage.
+    pub sessions: SessionBackend,
+    /// Session timeouts.
+    pub policy: SessionPolicy,
+    /// Add `Server-Timing` for FusionAuth calls.
+    pub server_timing: bool,
+}
+
+/// Everything a handler needs, shared.
+#[derive(Clone, Debug)]
+pub struct SiteState(Arc<SiteInner>);
+
+/// The contents of [`SiteState`].
+#[derive(Debug)]
+pub struct SiteInner {
+    /// Which app.
+    pub site: Site,
+    /// Public URL (origin checks, `Secure`).
+    pub public_url: Url,
+    /// FusionAuth application id.
+    pub application_id: Uuid,
+    /// FusionAuth.
+    pub fusionauth: FusionAuthClient,
+    /// Carts and posts.
+    pub data: Data,
+}
+
+impl std::ops::Deref for SiteState {
+    type Target = SiteInner;
+    fn deref(&self) -> &SiteInner {
+        &self.0
+    }
+}
+
+impl SiteInner {
+    /// True when served over https (cookies get `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+/// The site's routes, without the session and response layers.
+fn routes(site: Site) -> Router<SiteState> {
+    let router = Router::new()
+        .route(common::HOME, get(home::home))
+        .route(common::LOGIN, get(login::form).post(login::submit))
+        .route(
+            common::LOGIN_TWO_FACTOR,
+            get(login::two_factor_form).post(login::two_factor_submit),
+        )
+        .route(
+            common::LOGIN_CHANGE_PASSWORD,
+            get(login::change_password_form).post(login::change_password_submit),
+        )
+        .route(common::LOGOUT, post(logout::logout));
+    match site {
+        Site::Store => router
+            .route(store::CART, get(cart::show))
+            .route(store::CART_ADD, post(cart::add))
+            .route(store::CART_REMOVE, post(cart::remove)),
+        Site::Forums => router.route(forums::POSTS, get(posts::show).post(posts::create)),
+    }
+}
+
+/// A running site.
+#[derive(Debug)]
+pub struct WebServer {
+    site: Site,
+    addr: SocketAddr,
+    public_url: Url,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+    cleanup: JoinHandle<()>,
+}
+
+impl WebServer {
+    /// Opens the site's database and session store, binds, and serves.
+    pub async fn start(config: SiteConfig, fusionauth: FusionAuthClient) -> anyhow::Result<Self> {
+        let data = Data::connect(&config.database_url)
+            .await
+            .with_context(|| format!("{} database", config.site.name()))?;
+        let store = match config.sessions {
+            SessionBackend::Memory => session::Store::Memory(Default::default()),
+            SessionBackend::Sqlite => session::Store::sqlite(data.pool().clone()).await?,
+        };
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("{} cannot listen on {}", config.site.name(), config.addr))?;
+        let addr = listener.local_addr()?;
+        let public_url = match config.public_url {
+            Some(url) => url,
+            None => Url::parse(&format!(
+                "http://{}.localhost:{}",
+                config.site.label(),
+                addr.port()
+            ))?,
+        };
+        let state = SiteState(Arc::new(SiteInner {
+            site: config.site,
+            public_url: public_url.clone(),
+            application_id: config.application_id,
+            fusionauth,
+            data,
+        }));
+        let https = state.is_https();
+        let sessions = SessionManagerLayer::new(store.clone())
+            .with_name(config.site.cookie_name())
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(https)
+            .with_path("/")
+            .with_expiry(Expiry::OnInactivity(time::Duration::try_from(
+                config.policy.idle_timeout,
+            )?));
+        let app = routes(config.site)
+            .layer(middleware::from_fn_with_state(
+                config.site,
+                error::render_errors,
+            ))
+            .layer(axum::Extension(config.policy))
+            .layer(sessions)
+            .layer(middleware::from_fn_with_state(
+                layers::CookiePolicy {
+                    name: config.site.cookie_name(),
+                    secure: https,
+                },
+                layers::cookie_policy,
+            ))
+            .layer(middleware::from_fn(layers::no_store))
+            .layer(middleware::from_fn_with_state(
+                config.server_timing,
+                layers::server_timing,
+            ))
+            .layer(DefaultBodyLimit::max(64 * 1024))
+            .layer(tower_http::trace::TraceLayer::new_for_http())
+            .with_state(state)
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+        });
+        let cleanup = session::spawn_cleanup(store, cleanup_period(config.policy.idle_timeout));
+        tracing::info!(site = config.site.name(), %addr, url = %public_url, "site listening");
+        Ok(Self {
+            site: config.site,
+            addr,
+            public_url,
+            shutdown: Some(tx),
+            task,
+            cleanup,
+        })
+    }
+
+    /// Which app.
+    pub fn site(&self) -> Site {
+        self.site
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The public URL, e.g. `http://store.localhost:8080`.
+    pub fn url(&self) -> &Url {
+        &self.public_url
+    }
+
+    /// Stops accepting and waits for in-flight requests.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.cleanup.abort();
+        (&mut self.task).await??;
+        Ok(())
+    }
+
+    /// Serves until the server fails.
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        (&mut self.task).await??;
+        Ok(())
+    }
+}
+
+/// Expired sessions are deleted every idle timeout, between 1 second and 5 minutes apart.
+fn cleanup_period(idle: Duration) -> Duration {
+    idle.clamp(Duration::from_secs(1), Duration::from_secs(300))
+}

@@ -1,0 +1,64 @@
+//! Route paths, form field names, cookie names and default addresses.
+
+/// Where the local identity server listens by default (FusionAuth's own default port).
+pub const IDENTITY_DEFAULT_URL: &str = "http://127.0.0.1:9011";
+
+/// Paths that both sites serve.
+pub mod common {
+    /// Home page.
+    pub const HOME: &str = "/";
+    /// Login form (GET) and its submission (POST).
+    pub const LOGIN: &str = "/login";
+    /// The authenticator-code form of a 242 login.
+    pub const LOGIN_TWO_FACTOR: &str = "/login/two-factor";
+    /// The new-password form of a 203 login.
+    pub const LOGIN_CHANGE_PASSWORD: &str = "/login/change-password";
+    /// Logout (POST only).
+    pub const LOGOUT: &str = "/logout";
+}
+
+/// The Store.
+pub mod store {
+    /// Public URL in the embedded default.
+    pub const DEFAULT_URL: &str = "http://store.localhost:8080";
+    /// The session cookie's name.
+    pub const SESSION_COOKIE: &str = "store_session";
+    /// The shopping cart (the page a login lands on).
+    pub const CART: &str = "/shopping-cart";
+    /// Add an item (POST form: `sku`, `quantity`).
+    pub const CART_ADD: &str = "/shopping-cart/add";
+    /// Remove an item (POST form: `sku`).
+    pub const CART_REMOVE: &str = "/shopping-cart/remove";
+}
+
+/// The Forums.
+pub mod forums {
+    /// Public URL in the embedded default.
+    pub const DEFAULT_URL: &str = "http://forums.localhost:8081";
+    /// The session cookie's name.
+    pub const SESSION_COOKIE: &str = "forums_session";
+    /// The posts (the page a login lands on); POST writes one (form: `title`, `body`).
+    pub const POSTS: &str = "/posts";
+}
+
+/// Form field names.
+pub mod form {
+    /// Email or username.
+    pub const LOGIN_ID: &str = "loginId";
+    /// Password (login) or new password (change-password).
+    pub const PASSWORD: &str = "password";
+    /// The synchronizer CSRF token, on every state-changing form.
+    pub const CSRF_TOKEN: &str = "csrf_token";
+    /// Where to go after logging in (a same-origin path).
+    pub const NEXT: &str = "next";
+    /// The authenticator code.
+    pub const CODE: &str = "code";
+    /// A cart item's SKU.
+    pub const SKU: &str = "sku";
+    /// A cart item's quantity.
+    pub const QUANTITY: &str = "quantity";
+    /// A post's title.
+    pub const TITLE: &str = "title";
+    /// A post's body.
+    pub const BODY: &str = "body";
+}
