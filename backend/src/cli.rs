@@ -1,10 +1,16 @@
 //! The `backend` command line. Every flag can also come from an environment variable.
 
 use crate::identity::{IdentityConfig, IdentityServer, KickstartSource};
+use crate::session::SessionPolicy;
+use crate::stack::{Identity, Stack, StackConfig, demo};
+use crate::web::{SessionBackend, Site, SiteConfig};
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
+use url::Url;
+use uuid::Uuid;
 
 /// Store and Forums with server-side sessions, and a local FusionAuth-compatible identity server.
 #[derive(Debug, Parser)]
@@ -22,18 +28,201 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the identity server, Store and Forums (the default). Step 2 adds the web apps; for now
-    /// this runs the identity server.
-    Serve(IdentityArgs),
+    /// Run the identity server, the Store and the Forums (the default).
+    Serve(Box<ServeArgs>),
     /// Run only the local FusionAuth-compatible identity server.
     Identity(IdentityArgs),
+}
+
+/// `backend serve` without a subcommand: the defaults, with environment variables applied.
+#[derive(Debug, Parser)]
+struct DefaultServe {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+/// Flags of `serve`.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// The local identity server (ignored with --fusionauth-url).
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+
+    /// Address the Store listens on.
+    #[arg(long, env = "STORE_ADDR", default_value = "127.0.0.1:8080")]
+    pub store_addr: SocketAddr,
+
+    /// Address the Forums listen on.
+    #[arg(long, env = "FORUMS_ADDR", default_value = "127.0.0.1:8081")]
+    pub forums_addr: SocketAddr,
+
+    /// The Store's public URL; default http://store.localhost:<port>. https makes its cookie
+    /// Secure.
+    #[arg(long, env = "STORE_URL")]
+    pub store_url: Option<Url>,
+
+    /// The Forums' public URL; default http://forums.localhost:<port>.
+    #[arg(long, env = "FORUMS_URL")]
+    pub forums_url: Option<Url>,
+
+    /// Use this FusionAuth (e.g. http://localhost:9011) instead of starting the local identity
+    /// server. Needs --fusionauth-api-key.
+    #[arg(long, env = "FUSIONAUTH_URL")]
+    pub fusionauth_url: Option<Url>,
+
+    /// API key for FusionAuth; default: the demo key of the embedded identity server.
+    #[arg(long, env = "FUSIONAUTH_API_KEY", hide_env_values = true)]
+    pub fusionauth_api_key: Option<SecretString>,
+
+    /// Tenant id sent as X-FusionAuth-TenantId (needed when FusionAuth has several tenants).
+    #[arg(long, env = "FUSIONAUTH_TENANT_ID")]
+    pub fusionauth_tenant_id: Option<Uuid>,
+
+    /// The Store's FusionAuth application id.
+    #[arg(long, env = "STORE_APPLICATION_ID", default_value_t = demo::STORE_APPLICATION_ID)]
+    pub store_application_id: Uuid,
+
+    /// The Forums' FusionAuth application id.
+    #[arg(long, env = "FORUMS_APPLICATION_ID", default_value_t = demo::FORUMS_APPLICATION_ID)]
+    pub forums_application_id: Uuid,
+
+    /// Bound on each call to FusionAuth (e.g. 5s, 500ms).
+    #[arg(long, env = "FUSIONAUTH_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub fusionauth_timeout: Duration,
+
+    /// A session unused this long ends; each page load extends it (e.g. 30m, 20s).
+    #[arg(long, env = "IDLE_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// A session ends this long after login, however busy (e.g. 12h).
+    #[arg(long, env = "ABSOLUTE_TIMEOUT", default_value = "12h", value_parser = parse_duration)]
+    pub absolute_timeout: Duration,
+
+    /// Where sessions are kept: sqlite (in each site's database; survives restarts) or memory.
+    #[arg(long, env = "SESSION_STORE", default_value = "sqlite", value_parser = ["sqlite", "memory"])]
+    pub session_store: String,
+
+    /// Add Server-Timing headers naming each FusionAuth call; default on with the local
+    /// identity server, off with --fusionauth-url.
+    #[arg(long, env = "SERVER_TIMING")]
+    pub server_timing: Option<bool>,
+}
+
+impl ServeArgs {
+    /// The stack's configuration; creates the data directory when it is used.
+    pub fn config(&self) -> anyhow::Result<StackConfig> {
+        let (identity, api_key) = match &self.fusionauth_url {
+            Some(url) => {
+                let key = self.fusionauth_api_key.clone().ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--fusionauth-url needs --fusionauth-api-key (or FUSIONAUTH_API_KEY)"
+                    )
+                })?;
+                (Identity::External(url.clone()), key)
+            }
+            None => (
+                Identity::Embedded(self.identity.config()?),
+                self.fusionauth_api_key
+                    .clone()
+                    .unwrap_or_else(|| SecretString::from(demo::API_KEY)),
+            ),
+        };
+        if self.idle_timeout.is_zero() || self.absolute_timeout.is_zero() {
+            anyhow::bail!("session timeouts must be at least one second");
+        }
+        let server_timing = self.server_timing.unwrap_or(self.fusionauth_url.is_none());
+        let policy = SessionPolicy {
+            idle_timeout: self.idle_timeout,
+            absolute_timeout: self.absolute_timeout,
+        };
+        let sessions = if self.session_store == "memory" {
+            SessionBackend::Memory
+        } else {
+            SessionBackend::Sqlite
+        };
+        let site = |site: Site,
+                    addr,
+                    public_url: &Option<Url>,
+                    application_id|
+         -> anyhow::Result<SiteConfig> {
+            std::fs::create_dir_all(&self.identity.data_dir).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot create the data directory {}: {e}",
+                    self.identity.data_dir.display()
+                )
+            })?;
+            Ok(SiteConfig {
+                site,
+                addr,
+                public_url: public_url.clone(),
+                application_id,
+                database_url: format!(
+                    "sqlite://{}",
+                    self.identity
+                        .data_dir
+                        .join(format!("{}.db", site.label()))
+                        .display()
+                ),
+                sessions: sessions.clone(),
+                policy,
+                server_timing,
+            })
+        };
+        Ok(StackConfig {
+            identity,
+            api_key,
+            tenant_id: self.fusionauth_tenant_id,
+            fusionauth_timeout: self.fusionauth_timeout,
+            store: site(
+                Site::Store,
+                self.store_addr,
+                &self.store_url,
+                self.store_application_id,
+            )?,
+            forums: site(
+                Site::Forums,
+                self.forums_addr,
+                &self.forums_url,
+                self.forums_application_id,
+            )?,
+        })
+    }
+}
+
+/// Parses `500ms`, `20s`, `30m`, `12h`, `1d`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 20s, 30m or 12h"))?;
+    let seconds = match unit.trim() {
+        "ms" => return Ok(Duration::from_millis(number)),
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        other => return Err(format!("unknown unit {other:?}: use ms, s, m, h or d")),
+    };
+    number
+        .checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{text:?} is too long"))
 }
 
 /// Flags of the identity server.
 #[derive(Debug, Args, Clone)]
 pub struct IdentityArgs {
     /// Address the identity server listens on.
-    #[arg(long, env = "IDENTITY_ADDR", default_value = "127.0.0.1:9011")]
+    #[arg(
+        long,
+        visible_alias = "identity-addr",
+        env = "IDENTITY_ADDR",
+        default_value = "127.0.0.1:9011"
+    )]
     pub addr: SocketAddr,
 
     /// Directory for the SQLite databases (created if missing).
@@ -109,16 +298,65 @@ impl IdentityArgs {
 /// Runs the parsed command until Ctrl-C.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init(cli.log_json);
-    let args = match cli.command {
-        Some(Command::Serve(args) | Command::Identity(args)) => args,
-        None => IdentityArgs::default(),
-    };
-    let server = IdentityServer::start(args.config()?).await?;
-    println!("identity server: {}", server.url());
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => {
-            result?;
+    match cli.command {
+        Some(Command::Identity(args)) => {
+            let server = IdentityServer::start(args.config()?).await?;
+            println!("identity server: {}", server.url());
+            tokio::signal::ctrl_c().await?;
             server.stop().await
         }
+        Some(Command::Serve(args)) => serve(*args).await,
+        None => serve(DefaultServe::parse_from(["backend"]).serve).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let stack = Stack::start(args.config()?).await?;
+    match &stack.identity {
+        Some(identity) => println!("identity server: {} (local, demo data)", identity.url()),
+        None => println!("FusionAuth:      {}", stack.fusionauth_url),
+    }
+    println!("Store:           {}", stack.store_url());
+    println!("Forums:          {}", stack.forums_url());
+    println!("Demo login:      alice@example.com / password. Ctrl-C stops.");
+    tokio::signal::ctrl_c().await?;
+    stack.stop().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_the_usual_units() {
+        assert_eq!(parse_duration("20s"), Ok(Duration::from_secs(20)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(43_200)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn a_real_fusionauth_needs_an_api_key() {
+        let cli = Cli::try_parse_from([
+            "backend",
+            "serve",
+            "--fusionauth-url",
+            "http://localhost:9011",
+        ])
+        .unwrap();
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("serve")
+        };
+        let error = args.config().unwrap_err().to_string();
+        assert!(error.contains("--fusionauth-api-key"), "{error}");
+    }
+
+    #[test]
+    fn the_cli_is_consistent() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
     }
 }
