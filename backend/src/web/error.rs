@@ -116,9 +116,30 @@ impl WebError {
     }
 }
 
-/// Percent-encodes a query value.
+/// Percent-encodes a path for use as a query value, keeping `/` readable
+/// (`/login?next=/shopping-cart`); everything but unreserved characters is escaped.
 pub fn encode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_values_keep_slashes_and_escape_the_rest() {
+        assert_eq!(super::encode("/shopping-cart"), "/shopping-cart");
+        assert_eq!(
+            super::encode("/posts?page=2&x=%"),
+            "/posts%3Fpage%3D2%26x%3D%25"
+        );
+    }
 }
 
 /// Carries a [`WebError`] out of a handler to [`render_errors`], which knows the site.

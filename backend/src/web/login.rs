@@ -190,13 +190,14 @@ async fn refuse(
                 outcome = outcome_name(&outcome),
                 "login refused"
             );
+            // The login id is not echoed either: the body is the same whoever was tried.
             let error = Some(GENERIC_FAILURE.to_owned());
             login_page(
                 state,
                 auth,
                 StatusCode::UNAUTHORIZED,
                 next,
-                login_id,
+                String::new(),
                 error,
                 None,
             )

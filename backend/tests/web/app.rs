@@ -1,0 +1,202 @@
+//! `TestApp`: the stack on port 0, and browser-like clients for it (a cookie jar, redirects off,
+//! `*.localhost` resolved to the servers).
+
+use backend::session::SessionPolicy;
+use backend::stack::{Stack, StackConfig};
+use reqwest::StatusCode;
+use reqwest::cookie::{CookieStore as _, Jar};
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_sessions::cookie::Cookie;
+use url::Url;
+
+/// The running stack.
+pub struct TestApp {
+    pub stack: Stack,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    /// Every `Set-Cookie`, parsed.
+    pub fn set_cookies(&self) -> Vec<Cookie<'static>> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| Cookie::parse(v.to_str().unwrap().to_owned()).unwrap())
+            .collect()
+    }
+
+    /// The one `Set-Cookie` named `name`.
+    pub fn cookie(&self, name: &str) -> Option<Cookie<'static>> {
+        self.set_cookies().into_iter().find(|c| c.name() == name)
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
+    /// Asserts a `303 See Other` to `location`.
+    #[track_caller]
+    pub fn assert_redirect_to(&self, location: &str) {
+        assert_eq!(self.status, StatusCode::SEE_OTHER, "{}", self.body);
+        assert_eq!(self.headers.get(LOCATION).unwrap(), location);
+    }
+
+    /// The value of the first hidden `csrf_token` field.
+    pub fn csrf(&self) -> String {
+        hidden_field(&self.body, "csrf_token").expect("the page has a CSRF token")
+    }
+}
+
+/// The value of `<input ... name="NAME" value="...">`.
+pub fn hidden_field(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
+
+impl TestApp {
+    /// The demo stack, all in memory.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(StackConfig::ephemeral()).await
+    }
+
+    /// The demo stack with these timeouts.
+    pub async fn spawn_with_policy(idle: Duration, absolute: Duration) -> Self {
+        Self::spawn_with(StackConfig::ephemeral().with_policy(SessionPolicy {
+            idle_timeout: idle,
+            absolute_timeout: absolute,
+        }))
+        .await
+    }
+
+    /// A stack from `config`.
+    pub async fn spawn_with(config: StackConfig) -> Self {
+        Self {
+            stack: Stack::start(config).await.expect("the stack starts"),
+        }
+    }
+
+    /// `path` on the Store.
+    pub fn store(&self, path: &str) -> String {
+        self.stack.store_url().join(path).unwrap().to_string()
+    }
+
+    /// `path` on the Forums.
+    pub fn forums(&self, path: &str) -> String {
+        self.stack.forums_url().join(path).unwrap().to_string()
+    }
+
+    /// A new browser: its own cookie jar.
+    pub fn browser(&self) -> Browser {
+        let jar = Arc::new(Jar::default());
+        Browser {
+            http: self
+                .client_builder()
+                .cookie_provider(jar.clone())
+                .build()
+                .unwrap(),
+            jar,
+        }
+    }
+
+    /// A client with no cookie jar (an attacker sets `Cookie` by hand).
+    pub fn bare_client(&self) -> reqwest::Client {
+        self.client_builder().build().unwrap()
+    }
+
+    fn client_builder(&self) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .resolve("store.localhost", self.stack.store.addr())
+            .resolve("forums.localhost", self.stack.forums.addr())
+    }
+}
+
+/// A browser: one cookie jar shared across both sites, redirects followed by the test.
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub jar: Arc<Jar>,
+}
+
+impl Browser {
+    pub async fn get(&self, url: &str) -> Page {
+        read(self.http.get(url)).await
+    }
+
+    pub async fn get_json(&self, url: &str) -> Page {
+        read(self.http.get(url).header("Accept", "application/json")).await
+    }
+
+    pub async fn post_form(&self, url: &str, fields: &[(&str, &str)]) -> Page {
+        read(self.http.post(url).form(fields)).await
+    }
+
+    /// Loads the login form of the site at `base` and submits it.
+    pub async fn login(&self, base: &str, login_id: &str, password: &str) -> Page {
+        let form = self.get(&format!("{base}login")).await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = form.csrf();
+        self.post_form(
+            &format!("{base}login"),
+            &[
+                ("loginId", login_id),
+                ("password", password),
+                ("csrf_token", &csrf),
+                ("next", ""),
+            ],
+        )
+        .await
+    }
+
+    /// The `Cookie` header this browser would send to `url`.
+    pub fn cookies_for(&self, url: &str) -> String {
+        self.jar
+            .cookies(&Url::parse(url).unwrap())
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The value of the cookie `name` this browser would send to `url`.
+    pub fn cookie(&self, url: &str, name: &str) -> Option<String> {
+        self.cookies_for(url)
+            .split("; ")
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
+    }
+}
+
+/// Sends a request and reads it whole.
+pub async fn read(request: reqwest::RequestBuilder) -> Page {
+    let response = request.send().await.expect("the request is answered");
+    Page {
+        status: response.status(),
+        headers: response.headers().clone(),
+        body: response.text().await.unwrap(),
+    }
+}
+
+/// Asserts the attributes every session cookie must carry.
+#[track_caller]
+pub fn assert_session_cookie_attributes(cookie: &Cookie<'_>) {
+    assert_eq!(cookie.http_only(), Some(true), "HttpOnly: {cookie}");
+    assert_eq!(
+        cookie.same_site(),
+        Some(tower_sessions::cookie::SameSite::Lax),
+        "SameSite=Lax: {cookie}"
+    );
+    assert_eq!(cookie.path(), Some("/"), "Path=/: {cookie}");
+    assert_eq!(cookie.domain(), None, "no Domain (host-only): {cookie}");
+    assert_ne!(cookie.secure(), Some(true), "no Secure over http: {cookie}");
+}

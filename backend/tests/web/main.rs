@@ -1,0 +1,9 @@
+//! The Store and Forums over real HTTP, as a browser uses them: FLOW.md's steps, every login
+//! outcome, FusionAuth failures, CSRF, timeouts and persistence.
+
+mod app;
+mod failures;
+mod flow;
+mod forms;
+mod outcomes;
+mod sessions;
