@@ -119,7 +119,6 @@ impl Plan {
                 bail!("API keys must be at least 32 characters");
             }
             state
-                .store
                 .add_api_key(&key.key, key.description.as_deref())
                 .await?;
         }
@@ -128,7 +127,7 @@ impl Plan {
             None => {
                 // Requests still need a key; make one that nobody is told.
                 let key = super::random_token(32);
-                state.store.add_api_key(&key, Some("kickstart")).await?;
+                state.add_api_key(&key, Some("kickstart")).await?;
                 key
             }
         };

@@ -14,9 +14,10 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use rand::RngCore as _;
 use secrecy::SecretString;
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -74,6 +75,10 @@ pub struct Identity {
     pub signer: jwt::Signer,
     /// The default tenant (this server has one).
     pub tenant_id: Uuid,
+    /// The tenant's configuration, read on every login: kept in memory, written through.
+    tenant: RwLock<store::TenantConfig>,
+    /// Digests of the API keys, checked on every authenticated call: kept in memory.
+    api_keys: RwLock<HashSet<String>>,
 }
 
 /// How long a 242's `twoFactorId` stays valid (FusionAuth's default).
@@ -133,10 +138,14 @@ impl Identity {
                 }
             },
         };
+        let tenant = store.tenant_config(tenant_id).await?;
+        let api_keys = store.api_key_digests().await?;
         let state = Arc::new(Self {
             store,
             signer: jwt::Signer::new(&secret),
             tenant_id,
+            tenant: RwLock::new(tenant),
+            api_keys: RwLock::new(api_keys),
         });
         if let Some(plan) = plan {
             plan.run(&state)
@@ -148,13 +157,48 @@ impl Identity {
 
     /// Checks the `Authorization` API key. A key that is sent must be valid; none is needed
     /// unless `required`.
-    pub async fn authorize(&self, headers: &HeaderMap, required: bool) -> Result<(), ApiError> {
+    pub fn authorize(&self, headers: &HeaderMap, required: bool) -> Result<(), ApiError> {
         match headers.get(AUTHORIZATION).map(|v| v.to_str()) {
             None if !required => Ok(()),
             None => Err(ApiError::Unauthorized),
-            Some(Ok(key)) if self.store.api_key_exists(key.trim()).await? => Ok(()),
+            Some(Ok(key)) if self.read_keys().contains(&store::digest(key.trim())) => Ok(()),
             Some(_) => Err(ApiError::Unauthorized),
         }
+    }
+
+    /// Stores an API key.
+    pub async fn add_api_key(&self, key: &str, description: Option<&str>) -> anyhow::Result<()> {
+        self.store.add_api_key(key, description).await?;
+        self.api_keys
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(store::digest(key));
+        Ok(())
+    }
+
+    /// The tenant's configuration.
+    pub fn tenant(&self) -> store::TenantConfig {
+        self.tenant
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the tenant's configuration (JSON as FusionAuth's), in the store and in memory.
+    pub async fn set_tenant_config(&self, config: &serde_json::Value) -> anyhow::Result<()> {
+        let parsed: store::TenantConfig = serde_json::from_value(config.clone())?;
+        self.store.set_tenant_config(self.tenant_id, config).await?;
+        *self
+            .tenant
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = parsed;
+        Ok(())
+    }
+
+    fn read_keys(&self) -> std::sync::RwLockReadGuard<'_, HashSet<String>> {
+        self.api_keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

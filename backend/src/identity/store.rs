@@ -386,13 +386,12 @@ impl Store {
         Ok(())
     }
 
-    /// True when `key` is a stored API key.
-    pub async fn api_key_exists(&self, key: &str) -> anyhow::Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM api_keys WHERE key_hash = ?")
-            .bind(digest(key))
-            .fetch_optional(&self.pool)
+    /// The digests of every stored API key.
+    pub async fn api_key_digests(&self) -> anyhow::Result<std::collections::HashSet<String>> {
+        let digests: Vec<String> = sqlx::query_scalar("SELECT key_hash FROM api_keys")
+            .fetch_all(&self.pool)
             .await?;
-        Ok(found.is_some())
+        Ok(digests.into_iter().collect())
     }
 
     /// Creates an application; false when the id is taken.
@@ -766,6 +765,27 @@ impl Store {
         .await?)
     }
 
+    /// Counts a failed login for a login id that matches no user (keyed by its digest).
+    pub async fn record_unknown_failure(
+        &self,
+        login_id: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO unknown_login_failures (login_id_hash, count, first_failure) VALUES (?1, 1, ?2)
+             ON CONFLICT (login_id_hash) DO UPDATE SET
+                count = CASE WHEN ?2 - first_failure > ?3 THEN 1 ELSE count + 1 END,
+                first_failure = CASE WHEN ?2 - first_failure > ?3 THEN ?2 ELSE first_failure END
+             RETURNING count",
+        )
+        .bind(digest(&login_id.to_lowercase()))
+        .bind(now)
+        .bind(window_ms)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Applies an action to a user (and forgets the counted failures).
     pub async fn add_user_action(&self, user_id: &str, action: &UserAction) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await?;
@@ -878,6 +898,10 @@ impl Store {
         ] {
             sqlx::query(sql).bind(now).execute(&self.pool).await?;
         }
+        sqlx::query("DELETE FROM unknown_login_failures WHERE first_failure <= ?")
+            .bind(now - 86_400_000)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

@@ -52,7 +52,7 @@ async fn create(
     id: Uuid,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
-    identity.authorize(&headers, true).await?;
+    identity.authorize(&headers, true)?;
     let Some(fields) = body.object("application") else {
         return Err(ApiError::field(
             "application",
@@ -138,8 +138,11 @@ pub async fn patch_tenant(
     Path(tenant_id): Path<String>,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
-    identity.authorize(&headers, true).await?;
-    let tenant_id = Uuid::parse_str(&tenant_id).map_err(|_| ApiError::NotFound)?;
+    identity.authorize(&headers, true)?;
+    let tenant_id = Uuid::parse_str(&tenant_id)
+        .ok()
+        .filter(|id| *id == identity.tenant_id)
+        .ok_or(ApiError::NotFound)?;
     let mut config = identity
         .store
         .tenant_config_json(tenant_id)
@@ -162,7 +165,7 @@ pub async fn patch_tenant(
             format!("Invalid tenant configuration: {error}"),
         ));
     }
-    identity.store.set_tenant_config(tenant_id, &config).await?;
+    identity.set_tenant_config(&config).await?;
     let mut tenant = config;
     if let Value::Object(map) = &mut tenant {
         map.insert("id".into(), json!(tenant_id));
@@ -178,7 +181,7 @@ pub async fn create_user_action(
     Path(action_id): Path<String>,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
-    identity.authorize(&headers, true).await?;
+    identity.authorize(&headers, true)?;
     let action_id = Uuid::parse_str(&action_id).map_err(|_| {
         ApiError::field(
             "userActionId",
@@ -225,7 +228,7 @@ pub async fn search_login_records(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    identity.authorize(&headers, true).await?;
+    identity.authorize(&headers, true)?;
     let user_id = query
         .get("userId")
         .and_then(|id| Uuid::parse_str(id).ok())

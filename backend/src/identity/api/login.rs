@@ -47,18 +47,33 @@ pub async fn login(
         && application
             .as_ref()
             .is_none_or(|a| a.require_authentication);
-    identity.authorize(&headers, key_required).await?;
+    identity.authorize(&headers, key_required)?;
 
     // Verify before looking at anything else, and against a dummy hash for unknown users, so
     // that "no such user" and "wrong password" cost the same.
     let user = identity.store.user_by_login_id(&login_id).await?;
     let matches =
         password::verify_blocking(password, user.as_ref().map(UserRecord::password)).await;
+    let now = now_ms();
     let Some(user) = user else {
+        // The same database work as a wrong password below (an actions read and a failure
+        // write), so the two 404s cost the same time.
+        identity
+            .store
+            .active_actions(&Uuid::nil().to_string(), now)
+            .await?;
+        let window = identity
+            .tenant()
+            .failed_authentication_configuration
+            .reset_count_in_seconds
+            .saturating_mul(1000);
+        identity
+            .store
+            .record_unknown_failure(&login_id, now, window)
+            .await?;
         tracing::info!(outcome = 404, "login failed: unknown login id");
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
-    let now = now_ms();
     let actions = identity.store.active_actions(&user.id, now).await?;
     if !actions.is_empty() {
         tracing::info!(user = %user.id, outcome = 409, "login refused: user action in force");
@@ -109,7 +124,7 @@ pub async fn login(
             },
         ));
     }
-    let tenant = identity.store.tenant_config(identity.tenant_id).await?;
+    let tenant = identity.tenant();
     if tenant.email_configuration.gates_unverified() && !user.verified {
         let view = identity.store.user_view(&user).await?;
         tracing::info!(user = %user.id, outcome = 212, "login refused: email not verified");
@@ -238,11 +253,7 @@ fn refuse_inactive(user: &UserRecord, now: i64) -> Option<Response> {
 
 /// Counts a failure and applies the tenant's lock when there were too many.
 async fn record_failure(identity: &State, user: &UserRecord, now: i64) -> Result<(), ApiError> {
-    let config = identity
-        .store
-        .tenant_config(identity.tenant_id)
-        .await?
-        .failed_authentication_configuration;
+    let config = identity.tenant().failed_authentication_configuration;
     let count = identity
         .store
         .record_failure(
@@ -369,7 +380,7 @@ pub(super) async fn issue_token(
     auth_time: i64,
     ttl_seconds: i64,
 ) -> Result<(String, i64), ApiError> {
-    let tenant = identity.store.tenant_config(identity.tenant_id).await?;
+    let tenant = identity.tenant();
     let iat = now_ms() / 1000;
     let exp = iat + ttl_seconds;
     let claims = Claims {

@@ -24,7 +24,7 @@ pub async fn retrieve(
     headers: HeaderMap,
     Path(user_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    identity.authorize(&headers, true).await?;
+    identity.authorize(&headers, true)?;
     let user = find(&identity, &user_id).await?;
     respond_user(&identity, &user).await
 }
@@ -35,7 +35,7 @@ pub async fn search(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    identity.authorize(&headers, true).await?;
+    identity.authorize(&headers, true)?;
     let login_id = ["email", "username", "loginId"]
         .iter()
         .find_map(|key| query.get(*key))
@@ -79,7 +79,7 @@ async fn create_user(
     user_id: Uuid,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
-    identity.authorize(&headers, true).await?;
+    identity.authorize(&headers, true)?;
     let user = new_user(&identity, user_id, &body).await?;
     respond_user(&identity, &user).await
 }
@@ -116,7 +116,7 @@ async fn register_user(
     user_id: Uuid,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
-    identity.authorize(&headers, true).await?;
+    identity.authorize(&headers, true)?;
     let mut errors = Errors::default();
     let Some(registration_fields) = body.object("registration") else {
         return Err(ApiError::field(
@@ -188,7 +188,7 @@ pub async fn update(
     Path(user_id): Path<String>,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
-    identity.authorize(&headers, true).await?;
+    identity.authorize(&headers, true)?;
     let mut user = find(&identity, &user_id).await?;
     let Some(fields) = body.object("user") else {
         return Err(ApiError::field("user", "blank", "You must specify [user]."));
@@ -270,7 +270,7 @@ pub async fn delete(
     Path(user_id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    identity.authorize(&headers, true).await?;
+    identity.authorize(&headers, true)?;
     let mut user = find(&identity, &user_id).await?;
     if query.get("hardDelete").is_some_and(|v| v == "true") {
         identity.store.delete_user(user.uuid()).await?;
@@ -374,7 +374,7 @@ async fn new_user(identity: &State, id: Uuid, body: &JsonObject) -> Result<UserR
         None => password::DEFAULT_FACTOR,
     };
     let two_factor_secret = two_factor_secret(&fields, &mut errors);
-    let tenant = identity.store.tenant_config(identity.tenant_id).await?;
+    let tenant = identity.tenant();
     let user = UserRecord {
         id: id.to_string(),
         tenant_id: identity.tenant_id.to_string(),
