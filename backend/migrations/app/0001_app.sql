@@ -35,7 +35,7 @@ INSERT INTO products (sku, name, price_cents) VALUES
 
 INSERT INTO cart_items (user_id, sku, quantity, added_at) VALUES
     ('6a8f1f1e-0b39-4b4e-9f1d-0c2a1a000001', 'TEA-001', 2, 1767225600000),
-    ('6a8f1f1e-0b39-4b4e-9f1d-0c2a1a000001', 'MUG-002', 1, 1767225600000),
+    ('6a8f1f1e-0b39-4b4e-9f1d-0c2a1a000001', 'MUG-002', 1, 1767225660000),
     ('6a8f1f1e-0b39-4b4e-9f1d-0c2a1a000002', 'KET-003', 1, 1767225600000),
     ('6a8f1f1e-0b39-4b4e-9f1d-0c2a1a000003', 'CUP-004', 3, 1767225600000);
 

@@ -200,3 +200,17 @@ pub fn assert_session_cookie_attributes(cookie: &Cookie<'_>) {
     assert_eq!(cookie.domain(), None, "no Domain (host-only): {cookie}");
     assert_ne!(cookie.secure(), Some(true), "no Secure over http: {cookie}");
 }
+
+/// Reads the Store's session records straight from its SQLite file.
+pub async fn session_records(db: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let rows: Vec<(String, Vec<u8>)> = sqlx::query_as("SELECT id, data FROM tower_sessions")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    rows
+}
+

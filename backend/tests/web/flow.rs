@@ -1,6 +1,6 @@
 //! FLOW.md, steps 1–18, for both sites, each step asserted as the article describes it.
 
-use crate::app::{TestApp, assert_session_cookie_attributes, read};
+use crate::app::{TestApp, assert_session_cookie_attributes, read, session_records};
 use backend::session::SessionPolicy;
 use backend::stack::{StackConfig, demo};
 use backend::web::SessionBackend;
@@ -9,19 +9,6 @@ use serde_json::Value;
 use std::time::Duration;
 
 const IDLE: Duration = Duration::from_secs(2);
-
-/// Reads the Store's session records straight from its SQLite file.
-async fn session_records(db: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
-    let rows: Vec<(String, Vec<u8>)> = sqlx::query_as("SELECT id, data FROM tower_sessions")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    rows
-}
 
 /// The latest login FusionAuth recorded for Alice: (application id, ip address).
 async fn last_login(app: &TestApp) -> (String, String) {

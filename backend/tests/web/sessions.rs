@@ -1,6 +1,7 @@
 //! Session lifecycle: fixation, timeouts, garbage cookies, restarts, caching headers.
 
-use crate::app::{TestApp, read};
+use crate::app::{TestApp, read, session_records};
+use backend::session::SessionPolicy;
 use backend::stack::StackConfig;
 use backend::web::SessionBackend;
 use reqwest::StatusCode;
@@ -177,4 +178,22 @@ async fn the_home_page_greets_a_logged_in_user_and_offers_logout() {
     logout.assert_redirect_to("/");
     let after = browser.get(&app.forums("/")).await;
     assert!(!after.body.contains("Signed in"));
+}
+
+#[tokio::test]
+async fn expired_sessions_are_deleted_from_the_store_by_the_cleanup_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let mut config = StackConfig::ephemeral().with_policy(SessionPolicy {
+        idle_timeout: Duration::from_secs(1),
+        absolute_timeout: Duration::from_secs(60),
+    });
+    config.store.sessions = SessionBackend::Sqlite;
+    config.store.database_url = format!("sqlite://{}", db.display());
+    let app = TestApp::spawn_with(config).await;
+    app.browser().login(&app.store("/"), "alice@example.com", "password").await;
+    assert_eq!(session_records(&db).await.len(), 1);
+    // Expires after 1 s idle; the cleanup runs every second.
+    tokio::time::sleep(Duration::from_millis(3_200)).await;
+    assert!(session_records(&db).await.is_empty(), "the expired record was deleted");
 }
