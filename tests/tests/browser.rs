@@ -1,0 +1,406 @@
+//! A real browser against the Store and the Forums: headless Chromium, driven through
+//! ChromeDriver with `fantoccini`, logs in to the Store, reads the cart, checks that the session
+//! cookie is HttpOnly and host-only, and logs out.
+//!
+//! The browser comes from Debian's `chromium` and `chromium-driver` packages (`bash .ci/run`
+//! installs them); `CHROMIUM` and `CHROMEDRIVER` point elsewhere. Missing, they fail the test:
+//! it is never skipped. `BROWSER_TEST_SCREENSHOT=/tmp/cart.png` saves a screenshot of the cart.
+
+use anyhow::{Context, anyhow, bail, ensure};
+use backend::stack::{Stack, StackConfig};
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const SETUP_HINT: &str = "install them with `bash .ci/run` from the workspace root (Debian's \
+     chromium and chromium-driver packages), or point CHROMIUM and CHROMEDRIVER at them";
+/// Bound on starting ChromeDriver and on each wait for a page; a healthy run takes far less.
+const TIMEOUT: Duration = Duration::from_secs(30);
+/// How often the waits look again.
+const POLL: Duration = Duration::from_millis(25);
+
+const SESSION_COOKIE: &str = "store_session";
+const LOGIN_ID: &str = "alice@example.com";
+const PASSWORD: &str = "password";
+
+/// `what`'s binary: the path in `var`, else `default`; fails the test when it is not a file.
+fn binary(what: &str, var: &str, default: &str) -> PathBuf {
+    let (path, from) = match std::env::var_os(var).filter(|p| !p.is_empty()) {
+        Some(path) => (PathBuf::from(path), format!("${var}")),
+        None => (
+            PathBuf::from(default),
+            format!("the default; ${var} is not set"),
+        ),
+    };
+    assert!(
+        path.is_file(),
+        "{what} not found at {} ({from}); {SETUP_HINT}",
+        path.display()
+    );
+    path
+}
+
+/// A ChromeDriver on a free loopback port, killed (with the browsers it started) on drop.
+struct ChromeDriver {
+    child: Child,
+    url: String,
+}
+
+impl ChromeDriver {
+    async fn start() -> anyhow::Result<Self> {
+        let binary = binary("ChromeDriver", "CHROMEDRIVER", "/usr/bin/chromedriver");
+        // Port 0: ChromeDriver binds a free port itself and prints it, so no other process can
+        // take the port between our choosing it and ChromeDriver binding it.
+        let mut child = Command::new(&binary)
+            .args(["--port=0", "--allowed-ips=127.0.0.1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            // Its own process group, so that drop can end Chromium with it.
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot run {}; {SETUP_HINT}", binary.display()))?;
+        let stdout = child.stdout.take().context("ChromeDriver's stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let mut seen = String::new();
+        let port = tokio::time::timeout(TIMEOUT, async {
+            while let Some(line) = lines.next_line().await? {
+                seen.push_str(&line);
+                seen.push('\n');
+                // "ChromeDriver was started successfully on port 40123."
+                if let Some((_, rest)) = line.split_once("started successfully on port ") {
+                    return rest
+                        .trim_end_matches('.')
+                        .trim()
+                        .parse::<u16>()
+                        .map_err(Into::into);
+                }
+            }
+            Err(anyhow!("ChromeDriver exited"))
+        })
+        .await
+        .map_err(|_| anyhow!("ChromeDriver did not start within {TIMEOUT:?}"))
+        .and_then(|port| port)
+        .with_context(|| format!("{} did not report its port:\n{seen}", binary.display()))?;
+        // Keep reading its output, so that it never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+
+        let driver = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        driver.wait_until_ready().await?;
+        Ok(driver)
+    }
+
+    /// Polls `GET /status` until ChromeDriver says it is ready.
+    async fn wait_until_ready(&self) -> anyhow::Result<()> {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(2))
+            .build()?;
+        let status = format!("{}/status", self.url);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let last = match http.get(&status).send().await {
+                Ok(response) => match response.json::<serde_json::Value>().await {
+                    Ok(body) if body["value"]["ready"] == true => return Ok(()),
+                    Ok(body) => format!("not ready: {body}"),
+                    Err(error) => error.to_string(),
+                },
+                Err(error) => error.to_string(),
+            };
+            if Instant::now() > deadline {
+                bail!("ChromeDriver at {status} did not get ready within {TIMEOUT:?}: {last}");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        // Normally the session is closed by now and Chromium gone; after a failure, end the
+        // whole group (ChromeDriver and every Chromium process) rather than leave browsers.
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.child.start_kill();
+    }
+}
+
+/// A WebDriver session with headless Chromium and a fresh profile.
+async fn connect(driver: &ChromeDriver, profile: &tempfile::TempDir) -> anyhow::Result<Client> {
+    let chromium = binary("Chromium", "CHROMIUM", "/usr/bin/chromium");
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        // Never send the loopback sites through a proxy from the environment.
+        "--no-proxy-server",
+        "--window-size=1024,768",
+    ]
+    .map(String::from)
+    .into();
+    args.push(format!("--user-data-dir={}", profile.path().display()));
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": args,
+        },
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!("a JSON object");
+    };
+    ClientBuilder::native()
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .with_context(|| format!("cannot start {} through ChromeDriver", chromium.display()))
+}
+
+/// Waits for an element, naming what was expected and where the browser is on a timeout.
+async fn wait_for(client: &Client, what: &str, locator: Locator<'_>) -> anyhow::Result<Element> {
+    match client
+        .wait()
+        .at_most(TIMEOUT)
+        .every(POLL)
+        .for_element(locator)
+        .await
+    {
+        Ok(element) => Ok(element),
+        Err(error) => {
+            let url = client.current_url().await.map(String::from);
+            let source = client.source().await.unwrap_or_default();
+            Err(anyhow!(
+                "waiting for {what} ({locator:?}): {error}\nat {url:?}\n--- page ---\n{source}"
+            ))
+        }
+    }
+}
+
+/// The `<main>` "Log in" link that only a logged-out home page shows.
+const HOME_LOGIN_LINK: Locator<'static> =
+    Locator::XPath("//main//a[@href='/login' and normalize-space()='Log in']");
+const CART_HEADING: Locator<'static> = Locator::XPath("//h1[normalize-space()='Shopping cart']");
+const LOGIN_FORM: Locator<'static> = Locator::Css("form[action='/login'] input[name='loginId']");
+
+fn text_of_rows(rows: &[Vec<String>]) -> String {
+    rows.iter()
+        .map(|row| row.join(" | "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The cart table's body rows, as the cells' rendered text.
+async fn cart_rows(client: &Client) -> anyhow::Result<Vec<Vec<String>>> {
+    let mut rows = Vec::new();
+    for row in client.find_all(Locator::Css("table tbody tr")).await? {
+        let mut cells = Vec::new();
+        for cell in row.find_all(Locator::Css("td")).await? {
+            cells.push(cell.text().await?.trim().to_owned());
+        }
+        rows.push(cells);
+    }
+    Ok(rows)
+}
+
+/// The whole scenario; returns errors rather than panicking, so that the browser is always
+/// closed properly.
+async fn scenario(client: &Client, stack: &Stack) -> anyhow::Result<()> {
+    let store = stack.store_url();
+    let forums = stack.forums_url();
+
+    // Home page, logged out.
+    client.goto(store.as_str()).await?;
+    let link = wait_for(client, "the Store home's Log in link", HOME_LOGIN_LINK).await?;
+
+    // The login form.
+    link.click().await?;
+    let login_id = wait_for(client, "the login form", LOGIN_FORM).await?;
+    let url = client.current_url().await?;
+    ensure!(url.path() == "/login", "the Log in link led to {url}");
+    login_id.send_keys(LOGIN_ID).await?;
+    client
+        .find(Locator::Css("form[action='/login'] input[name='password']"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    client
+        .find(Locator::XPath(
+            "//form[@action='/login']//button[@type='submit' and normalize-space()='Log in']",
+        ))
+        .await?
+        .click()
+        .await?;
+
+    // The cart.
+    wait_for(client, "the shopping cart", CART_HEADING).await?;
+    let url = client.current_url().await?;
+    ensure!(
+        url.path() == "/shopping-cart",
+        "logging in landed on {url}, not /shopping-cart"
+    );
+    ensure!(
+        url.host_str() == store.host_str() && url.port() == store.port(),
+        "logging in left the Store: {url}"
+    );
+    let header = client.find(Locator::Css("header")).await?.text().await?;
+    ensure!(
+        header.contains("Signed in as Alice Shopper"),
+        "the header does not name Alice: {header:?}"
+    );
+    let rows = cart_rows(client).await?;
+    let row = |name: &str| {
+        rows.iter()
+            .find(|cells| cells.first().map(String::as_str) == Some(name))
+    };
+    let tea = row("Sencha green tea, 100 g")
+        .with_context(|| format!("no green tea in the cart:\n{}", text_of_rows(&rows)))?;
+    let mug = row("Stoneware mug")
+        .with_context(|| format!("no mug in the cart:\n{}", text_of_rows(&rows)))?;
+    // Columns: item, SKU, quantity, unit price, line total, remove button.
+    ensure!(
+        tea.get(2).map(String::as_str) == Some("2"),
+        "green tea quantity: {tea:?}"
+    );
+    ensure!(
+        mug.get(2).map(String::as_str) == Some("1"),
+        "mug quantity: {mug:?}"
+    );
+    ensure!(
+        rows.len() == 2,
+        "unexpected cart rows:\n{}",
+        text_of_rows(&rows)
+    );
+    let total = client
+        .find(Locator::Css("table tfoot"))
+        .await?
+        .text()
+        .await?;
+    ensure!(total.contains("$43.00"), "cart total: {total:?}");
+    if let Ok(path) = std::env::var("BROWSER_TEST_SCREENSHOT") {
+        std::fs::write(&path, client.screenshot().await?)
+            .with_context(|| format!("writing {path}"))?;
+    }
+
+    // The session cookie: invisible to scripts, HttpOnly and host-only.
+    let script_cookies = client.execute("return document.cookie;", vec![]).await?;
+    ensure!(
+        script_cookies == json!(""),
+        "scripts can read cookies: {script_cookies}"
+    );
+    let cookies = client.get_all_cookies().await?;
+    let session = cookies
+        .iter()
+        .find(|cookie| cookie.name() == SESSION_COOKIE)
+        .with_context(|| {
+            let names: Vec<&str> = cookies.iter().map(|c| c.name()).collect();
+            format!("no {SESSION_COOKIE} cookie after logging in; cookies: {names:?}")
+        })?;
+    ensure!(
+        session.http_only() == Some(true),
+        "{SESSION_COOKIE} is not HttpOnly: {session:?}"
+    );
+    ensure!(
+        !session.value().is_empty(),
+        "{SESSION_COOKIE} is empty: {session:?}"
+    );
+    let session_value = session.value().to_owned();
+
+    // Another site on another host of the same browser: not logged in, no Store cookie.
+    client.goto(forums.as_str()).await?;
+    wait_for(client, "the Forums home's Log in link", HOME_LOGIN_LINK).await?;
+    let url = client.current_url().await?;
+    ensure!(
+        url.host_str() == forums.host_str(),
+        "the Forums home is at {url}"
+    );
+    let forums_cookies = client.get_all_cookies().await?;
+    ensure!(
+        !forums_cookies
+            .iter()
+            .any(|c| c.name() == SESSION_COOKIE || c.value() == session_value),
+        "the Store's session cookie reaches the Forums host: {forums_cookies:?}"
+    );
+    let header = client.find(Locator::Css("header")).await?.text().await?;
+    ensure!(
+        !header.contains("Signed in"),
+        "the Forums show a logged-in header: {header:?}"
+    );
+
+    // Back to the Store, still logged in; log out.
+    let cart = store.join("/shopping-cart")?;
+    client.goto(cart.as_str()).await?;
+    wait_for(client, "the shopping cart again", CART_HEADING).await?;
+    client
+        .find(Locator::XPath(
+            "//header//form[@action='/logout']//button[normalize-space()='Log out']",
+        ))
+        .await?
+        .click()
+        .await?;
+    wait_for(client, "the home page after logging out", HOME_LOGIN_LINK).await?;
+    let url = client.current_url().await?;
+    ensure!(url.path() == "/", "logging out landed on {url}, not /");
+
+    // The cart is closed again: it sends the browser to log in, and back after.
+    client.goto(cart.as_str()).await?;
+    wait_for(client, "the login form after logging out", LOGIN_FORM).await?;
+    let url = client.current_url().await?;
+    let next: Vec<String> = url
+        .query_pairs()
+        .filter(|(key, _)| key == "next")
+        .map(|(_, value)| value.into_owned())
+        .collect();
+    ensure!(
+        url.path() == "/login" && next == ["/shopping-cart"],
+        "the cart after logging out went to {url}, not /login?next=/shopping-cart"
+    );
+    let next_field = client
+        .find(Locator::Css("form[action='/login'] input[name='next']"))
+        .await?
+        .attr("value")
+        .await?;
+    ensure!(
+        next_field.as_deref() == Some("/shopping-cart"),
+        "the login form's next field: {next_field:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_real_browser_logs_in_to_the_store_and_out_again() -> anyhow::Result<()> {
+    let started = Instant::now();
+    let stack = Stack::start(StackConfig::ephemeral()).await?;
+    let driver = ChromeDriver::start().await?;
+    let profile = tempfile::tempdir()?;
+    let client = connect(&driver, &profile).await?;
+
+    let outcome = scenario(&client, &stack).await;
+
+    // Close the browser and stop everything whatever happened, then report.
+    let closed = client.close().await;
+    drop(driver);
+    stack.stop().await?;
+    outcome?;
+    closed.context("closing the browser")?;
+    println!("browser test took {:?}", started.elapsed());
+    Ok(())
+}
