@@ -1,5 +1,5 @@
 //! `POST /logout`: deletes the session from the store (a stolen id stops working), clears the
-//! cookie, revokes FusionAuth's refresh token, and goes home.
+//! cookie and the browser's cache of the site, revokes FusionAuth's refresh token, and goes home.
 
 use super::guard::check_form;
 use super::{SiteState, WebError};
@@ -42,6 +42,11 @@ pub async fn logout(
         .insert(LOCATION, HeaderValue::from_static("/"));
     response
         .headers_mut()
-        .insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
+        // "cache" also evicts the back/forward cache, so Back cannot show the private page
+        // again (Chromium restores no-store pages from it).
+        .insert(
+            "clear-site-data",
+            HeaderValue::from_static("\"cache\", \"cookies\""),
+        );
     Ok(response)
 }

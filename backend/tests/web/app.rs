@@ -213,4 +213,3 @@ pub async fn session_records(db: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     pool.close().await;
     rows
 }
-

@@ -260,7 +260,10 @@ async fn the_articles_flow_steps_1_to_18_hold_for_store_and_forums() {
         .post_form(&app.store("/logout"), &[("csrf_token", &cart.csrf())])
         .await;
     logout.assert_redirect_to("/");
-    assert_eq!(logout.header("clear-site-data"), Some("\"cookies\""));
+    assert_eq!(
+        logout.header("clear-site-data"),
+        Some("\"cache\", \"cookies\"")
+    );
     assert_eq!(logout.header("cache-control"), Some("no-store"));
     let removal = logout.cookie("store_session").unwrap();
     assert_session_cookie_attributes(&removal);

@@ -191,9 +191,14 @@ async fn expired_sessions_are_deleted_from_the_store_by_the_cleanup_task() {
     config.store.sessions = SessionBackend::Sqlite;
     config.store.database_url = format!("sqlite://{}", db.display());
     let app = TestApp::spawn_with(config).await;
-    app.browser().login(&app.store("/"), "alice@example.com", "password").await;
+    app.browser()
+        .login(&app.store("/"), "alice@example.com", "password")
+        .await;
     assert_eq!(session_records(&db).await.len(), 1);
     // Expires after 1 s idle; the cleanup runs every second.
     tokio::time::sleep(Duration::from_millis(3_200)).await;
-    assert!(session_records(&db).await.is_empty(), "the expired record was deleted");
+    assert!(
+        session_records(&db).await.is_empty(),
+        "the expired record was deleted"
+    );
 }
