@@ -39,6 +39,15 @@ fn login(c: &mut Criterion) {
     group.bench_function("pbkdf2_verify_only", |b| {
         b.iter(|| assert!(password::verify(black_box("password"), &stored)))
     });
+    // The floor of any call: client, loopback HTTP, routing, one trivial query.
+    let status_url = format!("{}/api/status", server.url());
+    group.bench_function("http_status_floor", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let response = client.get(&status_url).send().await.expect("status");
+            assert!(response.status().is_success());
+            black_box(response.bytes().await.expect("body"));
+        })
+    });
     for (name, login_id, pw, status) in [
         ("http_200", "alice@example.com", "password", 200),
         (

@@ -12,9 +12,10 @@ pub mod totp;
 use anyhow::Context as _;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
+use axum::serve::ListenerExt as _;
 use rand::RngCore as _;
 use secrecy::SecretString;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -79,6 +80,8 @@ pub struct Identity {
     tenant: RwLock<store::TenantConfig>,
     /// Digests of the API keys, checked on every authenticated call: kept in memory.
     api_keys: RwLock<HashSet<String>>,
+    /// The applications, read on every login: kept in memory, written through.
+    applications: RwLock<HashMap<Uuid, store::ApplicationRecord>>,
 }
 
 /// How long a 242's `twoFactorId` stays valid (FusionAuth's default).
@@ -140,12 +143,14 @@ impl Identity {
         };
         let tenant = store.tenant_config(tenant_id).await?;
         let api_keys = store.api_key_digests().await?;
+        let applications = store.applications().await?;
         let state = Arc::new(Self {
             store,
             signer: jwt::Signer::new(&secret),
             tenant_id,
             tenant: RwLock::new(tenant),
             api_keys: RwLock::new(api_keys),
+            applications: RwLock::new(applications),
         });
         if let Some(plan) = plan {
             plan.run(&state)
@@ -195,6 +200,28 @@ impl Identity {
         Ok(())
     }
 
+    /// An application by id.
+    pub fn application(&self, id: Uuid) -> Option<store::ApplicationRecord> {
+        self.applications
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&id)
+            .cloned()
+    }
+
+    /// Creates an application; false when the id is taken.
+    pub async fn insert_application(&self, app: store::ApplicationRecord) -> anyhow::Result<bool> {
+        let id = Uuid::parse_str(&app.id)?;
+        if !self.store.insert_application(&app, now_ms()).await? {
+            return Ok(false);
+        }
+        self.applications
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id, app);
+        Ok(true)
+    }
+
     fn read_keys(&self) -> std::sync::RwLockReadGuard<'_, HashSet<String>> {
         self.api_keys
             .read()
@@ -225,6 +252,10 @@ impl IdentityServer {
             .into_make_service_with_connect_info::<SocketAddr>();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            // No Nagle delay: a response's head and body go out at once.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = rx.await;

@@ -418,14 +418,19 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// An application by id.
-    pub async fn application(&self, id: Uuid) -> anyhow::Result<Option<ApplicationRecord>> {
-        Ok(sqlx::query_as(
-            "SELECT id, tenant_id, name, roles, require_authentication, generate_refresh_tokens, jwt_ttl_seconds, refresh_ttl_minutes FROM applications WHERE id = ?",
+    /// Every application, by id.
+    pub async fn applications(
+        &self,
+    ) -> anyhow::Result<std::collections::HashMap<Uuid, ApplicationRecord>> {
+        let apps: Vec<ApplicationRecord> = sqlx::query_as(
+            "SELECT id, tenant_id, name, roles, require_authentication, generate_refresh_tokens, jwt_ttl_seconds, refresh_ttl_minutes FROM applications",
         )
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(apps
+            .into_iter()
+            .filter_map(|app| Some((Uuid::parse_str(&app.id).ok()?, app)))
+            .collect())
     }
 
     /// Defines a user action (e.g. the lock applied after failed logins).
@@ -579,7 +584,8 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records a successful login: the user's and the registration's last login, and a record.
+    /// Records a successful login: a login record, from which a trigger updates the user's and
+    /// the registration's last login and clears the counted failures.
     pub async fn record_login(
         &self,
         user_id: Uuid,
@@ -588,34 +594,14 @@ impl Store {
         ip: Option<&str>,
         now: i64,
     ) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET last_login_instant = ?, last_login_ip = ? WHERE id = ?")
-            .bind(now)
-            .bind(ip)
-            .bind(user_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        if let Some(app) = application_id {
-            sqlx::query("UPDATE registrations SET last_login_instant = ? WHERE user_id = ? AND application_id = ?")
-                .bind(now)
-                .bind(user_id.to_string())
-                .bind(app.to_string())
-                .execute(&mut *tx)
-                .await?;
-        }
         sqlx::query("INSERT INTO login_records (user_id, application_id, instant, ip_address, login_id) VALUES (?, ?, ?, ?, ?)")
             .bind(user_id.to_string())
             .bind(application_id.map(|a| a.to_string()))
             .bind(now)
             .bind(ip)
             .bind(login_id)
-            .execute(&mut *tx)
+            .execute(&self.pool)
             .await?;
-        sqlx::query("DELETE FROM failed_logins WHERE user_id = ?")
-            .bind(user_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
         Ok(())
     }
 

@@ -24,6 +24,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt as _;
 use shared::paths::{common, forums, store};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -241,6 +242,10 @@ impl WebServer {
             .into_make_service_with_connect_info::<SocketAddr>();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            // No Nagle delay: a response's head and body go out at once.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = rx.await;

@@ -5,8 +5,8 @@ use super::ApiError;
 use super::body::{JsonObject, check};
 use super::login::json;
 use crate::fusionauth::model::{Errors, LoginRecord, LoginRecordSearchResponse};
+use crate::identity::State;
 use crate::identity::store::ApplicationRecord;
-use crate::identity::{State, now_ms};
 use axum::extract::{Path, Query, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -102,7 +102,7 @@ async fn create(
         jwt_ttl_seconds,
         refresh_ttl_minutes,
     };
-    if !identity.store.insert_application(&record, now_ms()).await? {
+    if !identity.insert_application(record.clone()).await? {
         return Err(ApiError::field(
             "applicationId",
             "duplicate",

@@ -69,11 +69,7 @@ pub async fn refresh(
     }
     let view = identity.store.user_view(&user).await?;
     let registration = view.registration(application_id).ok_or_else(invalid)?;
-    let application = identity
-        .store
-        .application(application_id)
-        .await?
-        .ok_or_else(invalid)?;
+    let application = identity.application(application_id).ok_or_else(invalid)?;
     let refresh_token_id = Uuid::parse_str(&record.id).map_err(anyhow::Error::from)?;
     let (access, _) = issue_token(
         &identity,

@@ -40,7 +40,7 @@ pub async fn login(
     check(errors)?;
 
     let application = match application_id {
-        Some(id) => identity.store.application(id).await?,
+        Some(id) => identity.application(id),
         None => None,
     };
     let key_required = application_id.is_some()
@@ -215,7 +215,7 @@ pub async fn two_factor_login(
             .and_then(|a| Uuid::parse_str(a).ok())
     });
     let application = match application_id {
-        Some(id) => identity.store.application(id).await?,
+        Some(id) => identity.application(id),
         None => None,
     };
     let ip = client_ip(ip_address, &headers, &extensions).or(pending.ip_address);
@@ -306,12 +306,18 @@ async fn complete(
             now,
         )
         .await?;
-    let fresh = identity
-        .store
-        .user_by_id(user_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let view = identity.store.user_view(&fresh).await?;
+    // The record as just written, without reading it back.
+    let mut fresh = user.clone();
+    fresh.last_login_instant = Some(now);
+    fresh.last_login_ip = attempt.ip.clone();
+    let mut view = identity.store.user_view(&fresh).await?;
+    if let Some(registration) = attempt.application_id.and_then(|a| {
+        view.registrations
+            .iter_mut()
+            .find(|r| r.application_id == a)
+    }) {
+        registration.last_login_instant = Some(now);
+    }
     let registration = attempt
         .application_id
         .and_then(|a| view.registration(a))

@@ -136,7 +136,7 @@ async fn register_user(
             "You must specify [registration.applicationId].",
         ));
     };
-    if identity.store.application(application_id).await?.is_none() {
+    if identity.application(application_id).is_none() {
         return Err(ApiError::field(
             "registration.applicationId",
             "invalid",
