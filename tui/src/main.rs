@@ -1,1 +1,3 @@
+//! The `tui` binary: a shim over the `tui` library.
+
 fn main() {}
