@@ -1,7 +1,13 @@
 //! The browser with no UI: one HTTP client and cookie jar (shared across sites, as a browser's
 //! is), redirects followed hop by hop and recorded, pages parsed into a model, forms submitted
 //! as a browser would, jar files, and curl export.
+//!
+//! [`Browser`] is the entry point; [`model`] is the data it hands out (and the UI renders).
 
 pub mod model;
+pub mod redirect;
+pub mod resolve;
+pub mod server_timing;
 
 pub use model::*;
+pub use server_timing::parse_server_timing;
