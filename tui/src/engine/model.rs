@@ -109,7 +109,8 @@ pub struct PageLoad {
     pub final_url: Url,
     /// The final page, when it was HTML.
     pub page: Option<Page>,
-    /// Why it did not end on a page (refused connection, timeout, redirect loop, …).
+    /// Why it did not end on a page (refused connection, timeout, redirect loop, …), or a
+    /// warning about the page it ended on (a body that is not UTF-8, shown with U+FFFD).
     pub error: Option<String>,
 }
 
@@ -228,7 +229,8 @@ pub struct Field {
     pub value: String,
     /// The `<label for=…>` text, if any.
     pub label: Option<String>,
-    /// For selects: (value, label) of each option.
+    /// For selects (and radio groups, which the parser turns into selects): (value, label) of
+    /// each option. For a checkbox: the one value it sends when checked.
     pub options: Vec<(String, String)>,
 }
 
@@ -243,7 +245,7 @@ pub enum FieldKind {
     Hidden,
     /// `type=number`.
     Number,
-    /// `<select>`.
+    /// `<select>`, or a group of `type=radio` inputs sharing a name.
     Select,
     /// `<textarea>`.
     TextArea,
@@ -251,7 +253,40 @@ pub enum FieldKind {
     Checkbox,
 }
 
+impl Page {
+    /// The first link whose text is `text` (whitespace-collapsed, as shown).
+    pub fn link_by_text(&self, text: &str) -> Option<&Link> {
+        self.links.iter().find(|link| link.text == text)
+    }
+
+    /// The first form with a field named `name`.
+    pub fn form_with_field(&self, name: &str) -> Option<&Form> {
+        self.forms
+            .iter()
+            .find(|form| form.fields.iter().any(|field| field.name == name))
+    }
+}
+
 impl Form {
+    /// Sets the value of the first field named `name`; false when there is none.
+    pub fn set(&mut self, name: &str, value: impl Into<String>) -> bool {
+        match self.fields.iter_mut().find(|field| field.name == name) {
+            Some(field) => {
+                field.value = value.into();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The value of the first field named `name`.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|field| field.name == name)
+            .map(|field| field.value.as_str())
+    }
+
     /// The request a browser sends for this form: every named field, hidden ones included.
     pub fn submission(&self) -> Request {
         let form: Vec<(String, String)> = self
