@@ -9,34 +9,6 @@ pub use posts::{PostError, Posts};
 
 use anyhow::Context as _;
 use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use std::str::FromStr as _;
-use std::time::Duration;
-
-/// Opens (creating if needed) a SQLite database and returns its pool. An in-memory database
-/// lives in one connection, kept forever.
-pub async fn open_sqlite(url: &str) -> anyhow::Result<SqlitePool> {
-    let options = SqliteConnectOptions::from_str(url)
-        .with_context(|| format!("invalid database URL {url:?}"))?
-        .create_if_missing(true)
-        .foreign_keys(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(5));
-    let pool = if url.contains(":memory:") || url.contains("mode=memory") {
-        SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-    } else {
-        SqlitePoolOptions::new().max_connections(8)
-    }
-    .connect_with(options)
-    .await
-    .with_context(|| format!("cannot open the database {url:?}"))?;
-    Ok(pool)
-}
 
 /// A site's data.
 #[derive(Clone, Debug)]
@@ -51,7 +23,7 @@ pub struct Data {
 impl Data {
     /// Opens the site's database and runs the migrations.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let pool = open_sqlite(url).await?;
+        let pool = crate::sqlite::open(url).await?;
         sqlx::migrate!("./migrations/app")
             .run(&pool)
             .await

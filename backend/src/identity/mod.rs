@@ -9,10 +9,10 @@ pub mod password;
 pub mod store;
 pub mod totp;
 
+use crate::server::Serving;
 use anyhow::Context as _;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
-use axum::serve::ListenerExt as _;
 use rand::RngCore as _;
 use secrecy::SecretString;
 use std::collections::{HashMap, HashSet};
@@ -21,7 +21,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -232,10 +231,8 @@ impl Identity {
 /// A running identity server.
 #[derive(Debug)]
 pub struct IdentityServer {
-    addr: SocketAddr,
+    serving: Serving,
     state: State,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
     janitor: JoinHandle<()>,
 }
 
@@ -246,41 +243,26 @@ impl IdentityServer {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
-        let addr = listener.local_addr()?;
-        let app = api::router(state.clone())
-            .layer(tower_http::trace::TraceLayer::new_for_http())
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            // No Nagle delay: a response's head and body go out at once.
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
-        });
+        let app = api::router(state.clone()).layer(tower_http::trace::TraceLayer::new_for_http());
+        let serving = Serving::spawn(listener, app)?;
+        let addr = serving.addr();
         let janitor = tokio::spawn(purge_expired(state.clone()));
         tracing::info!(%addr, "identity server listening");
         Ok(Self {
-            addr,
+            serving,
             state,
-            shutdown: Some(tx),
-            task,
             janitor,
         })
     }
 
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.serving.addr()
     }
 
     /// The base URL, e.g. `http://127.0.0.1:9011`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.addr())
     }
 
     /// The server's state (storage), for tests and the embedded stack.
@@ -289,19 +271,14 @@ impl IdentityServer {
     }
 
     /// Stops accepting, lets in-flight requests finish, and returns.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    pub async fn stop(self) -> anyhow::Result<()> {
         self.janitor.abort();
-        (&mut self.task).await??;
-        Ok(())
+        self.serving.stop().await
     }
 
-    /// Serves until the server fails (for the binary, which stops on Ctrl-C).
-    pub async fn wait(mut self) -> anyhow::Result<()> {
-        (&mut self.task).await??;
-        Ok(())
+    /// Serves until the server fails.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.serving.wait().await
     }
 }
 

@@ -6,10 +6,7 @@ use crate::fusionauth::model::{Registration, User, UserAction};
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{FromRow, SqlitePool};
-use std::str::FromStr as _;
-use std::time::Duration;
 use uuid::Uuid;
 
 /// The identity server's database.
@@ -276,27 +273,9 @@ impl Store {
     /// Opens (creating if needed) the database at `url` and runs the migrations.
     /// `sqlite::memory:` gives a private in-memory database, for tests.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .with_context(|| format!("invalid database URL {url:?}"))?
-            .create_if_missing(true)
-            .foreign_keys(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5));
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        // An in-memory database lives in one connection: keep exactly that one forever.
-        let pool = if in_memory {
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-        } else {
-            SqlitePoolOptions::new().max_connections(8)
-        }
-        .connect_with(options)
-        .await
-        .with_context(|| format!("cannot open the identity database {url:?}"))?;
+        let pool = crate::sqlite::open(url)
+            .await
+            .context("cannot open the identity database")?;
         sqlx::migrate!("./migrations/identity")
             .run(&pool)
             .await

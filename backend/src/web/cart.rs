@@ -3,12 +3,11 @@
 
 use super::guard::{check_form, require_user, wants_json};
 use super::pages::{CartPage, CartRow, Layout, render};
-use super::{SiteState, WebError};
+use super::{SiteState, WebError, see_other};
 use crate::data::CartError;
 use crate::session::AuthSession;
 use axum::extract::State;
-use axum::http::header::LOCATION;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use serde::Deserialize;
@@ -111,11 +110,7 @@ pub async fn remove(
 }
 
 fn back_to_cart() -> Response {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    response
-        .headers_mut()
-        .insert(LOCATION, HeaderValue::from_static(store::CART));
-    response
+    see_other(store::CART)
 }
 
 fn capitalize(text: &str) -> String {

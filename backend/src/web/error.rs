@@ -5,8 +5,7 @@ use super::Site;
 use super::pages::{Layout, MessagePage, render};
 use crate::session::SessionError;
 use axum::Json;
-use axum::http::header::LOCATION;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use shared::model::Unauthorized;
 use shared::paths::common;
@@ -58,11 +57,7 @@ impl WebError {
                     };
                     return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
                 }
-                let mut response = StatusCode::SEE_OTHER.into_response();
-                if let Ok(value) = HeaderValue::from_str(&location) {
-                    response.headers_mut().insert(LOCATION, value);
-                }
-                return response;
+                return super::see_other(&location);
             }
             Self::Forbidden(reason) => {
                 tracing::warn!(site = site.name(), reason, "request refused");

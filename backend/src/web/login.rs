@@ -4,16 +4,15 @@
 
 use super::guard::check_form;
 use super::pages::{ChangePasswordPage, Layout, LoginPage, MessagePage, TwoFactorPage, render};
-use super::{NextPath, Site, SiteState, WebError};
+use super::{NextPath, Site, SiteState, WebError, see_other};
 use crate::fusionauth::LoginOutcome;
 use crate::fusionauth::client::ChangePasswordOutcome;
 use crate::fusionauth::model::{LoginRequest, LoginResponse, TwoFactorLoginRequest, User};
 use crate::session::{AuthSession, SessionUser};
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::header::LOCATION;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use shared::model::UserView;
 use shared::paths::common;
@@ -470,13 +469,4 @@ async fn change_password_page(
         error,
     };
     render(status, &page)
-}
-
-/// `303 See Other` to `location`.
-fn see_other(location: &str) -> Response {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(LOCATION, value);
-    }
-    response
 }

@@ -2,13 +2,12 @@
 //! cookie and the browser's cache of the site, revokes FusionAuth's refresh token, and goes home.
 
 use super::guard::check_form;
-use super::{SiteState, WebError};
+use super::{SiteState, WebError, see_other};
 use crate::session::AuthSession;
 use axum::Form;
 use axum::extract::State;
-use axum::http::header::LOCATION;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
 use serde::Deserialize;
 
 /// The logout form.
@@ -36,10 +35,7 @@ pub async fn logout(
         // The session is gone either way; the refresh token expires on its own.
         tracing::warn!(%error, user = %user.user.id, "FusionAuth logout failed");
     }
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    response
-        .headers_mut()
-        .insert(LOCATION, HeaderValue::from_static("/"));
+    let mut response = see_other("/");
     response
         .headers_mut()
         // "cache" also evicts the back/forward cache, so Back cannot show the private page

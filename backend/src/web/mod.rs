@@ -18,19 +18,18 @@ pub use next::NextPath;
 
 use crate::data::Data;
 use crate::fusionauth::FusionAuthClient;
+use crate::server::Serving;
 use crate::session::{self, SessionPolicy};
 use anyhow::Context as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
-use axum::serve::ListenerExt as _;
 use shared::paths::{common, forums, store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -171,10 +170,8 @@ fn routes(site: Site) -> Router<SiteState> {
 #[derive(Debug)]
 pub struct WebServer {
     site: Site,
-    addr: SocketAddr,
     public_url: Url,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
+    serving: Serving,
     cleanup: JoinHandle<()>,
 }
 
@@ -238,28 +235,14 @@ impl WebServer {
             ))
             .layer(DefaultBodyLimit::max(64 * 1024))
             .layer(tower_http::trace::TraceLayer::new_for_http())
-            .with_state(state)
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            // No Nagle delay: a response's head and body go out at once.
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
-        });
+            .with_state(state);
+        let serving = Serving::spawn(listener, app)?;
         let cleanup = session::spawn_cleanup(store, cleanup_period(config.policy.idle_timeout));
         tracing::info!(site = config.site.name(), %addr, url = %public_url, "site listening");
         Ok(Self {
             site: config.site,
-            addr,
             public_url,
-            shutdown: Some(tx),
-            task,
+            serving,
             cleanup,
         })
     }
@@ -271,7 +254,7 @@ impl WebServer {
 
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.serving.addr()
     }
 
     /// The public URL, e.g. `http://store.localhost:8080`.
@@ -280,20 +263,27 @@ impl WebServer {
     }
 
     /// Stops accepting and waits for in-flight requests.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    pub async fn stop(self) -> anyhow::Result<()> {
         self.cleanup.abort();
-        (&mut self.task).await??;
-        Ok(())
+        self.serving.stop().await
     }
 
     /// Serves until the server fails.
-    pub async fn wait(mut self) -> anyhow::Result<()> {
-        (&mut self.task).await??;
-        Ok(())
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.serving.wait().await
     }
+}
+
+/// `303 See Other` to `location` (a path on this site): the answer to every successful form.
+pub fn see_other(location: &str) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let mut response = axum::http::StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(location) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, value);
+    }
+    response
 }
 
 /// Expired sessions are deleted every idle timeout, between 1 second and 5 minutes apart.

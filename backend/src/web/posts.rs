@@ -2,12 +2,11 @@
 
 use super::guard::{check_form, require_user, wants_json};
 use super::pages::{Layout, PostsPage, render};
-use super::{SiteState, WebError};
+use super::{SiteState, WebError, see_other};
 use crate::data::PostError;
 use crate::session::{AuthSession, SessionUser};
 use axum::extract::State;
-use axum::http::header::LOCATION;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use serde::Deserialize;
@@ -71,13 +70,7 @@ pub async fn create(
         .create(&user.user.id, &user.user.name, &form.title, &form.body)
         .await
     {
-        Ok(_) => {
-            let mut response = StatusCode::SEE_OTHER.into_response();
-            response
-                .headers_mut()
-                .insert(LOCATION, HeaderValue::from_static(forums::POSTS));
-            Ok(response)
-        }
+        Ok(_) => Ok(see_other(forums::POSTS)),
         Err(PostError::Database(error)) => Err(error.into()),
         Err(error) => {
             let message = error.to_string();
