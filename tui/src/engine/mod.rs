@@ -5,11 +5,14 @@
 //! [`Browser`] is the entry point; [`model`] is the data it hands out (and the UI renders).
 
 pub mod html;
+mod jar;
 pub mod model;
+pub mod netscape;
 pub mod redirect;
 pub mod resolve;
 pub mod server_timing;
 
 pub use html::parse_page;
+pub use jar::JarFormat;
 pub use model::*;
 pub use server_timing::parse_server_timing;
