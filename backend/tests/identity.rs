@@ -68,6 +68,17 @@ impl TestIdentity {
         self.send(request).await
     }
 
+    /// A POST with a body of any content type, no API key.
+    async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Reply {
+        self.send(
+            self.http
+                .post(self.url(path))
+                .header("content-type", content_type)
+                .body(body.to_owned()),
+        )
+        .await
+    }
+
     async fn login(&self, login_id: &str, password: &str, application_id: Option<&str>) -> Reply {
         let mut body = json!({ "loginId": login_id, "password": password });
         if let Some(app) = application_id {
@@ -464,33 +475,20 @@ async fn login_400_names_each_bad_field_with_fusionauths_codes() {
     );
 
     let not_json = id
-        .send(
-            id.http
-                .post(id.url("/api/login"))
-                .header("content-type", "application/json")
-                .body("{\"loginId\": "),
-        )
+        .post_raw("/api/login", "application/json", "{\"loginId\": ")
         .await;
     assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
     assert_eq!(not_json.json()["generalErrors"][0]["code"], "[invalidJSON]");
 
-    let array = id
-        .send(
-            id.http
-                .post(id.url("/api/login"))
-                .header("content-type", "application/json")
-                .body("[1,2]"),
-        )
-        .await;
+    let array = id.post_raw("/api/login", "application/json", "[1,2]").await;
     assert_eq!(array.status, StatusCode::BAD_REQUEST);
     assert_eq!(array.json()["generalErrors"][0]["code"], "[invalidJSON]");
 
     let form = id
-        .send(
-            id.http
-                .post(id.url("/api/login"))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body("loginId=alice%40example.com&password=password"),
+        .post_raw(
+            "/api/login",
+            "application/x-www-form-urlencoded",
+            "loginId=alice%40example.com&password=password",
         )
         .await;
     assert_eq!(form.status, StatusCode::BAD_REQUEST);

@@ -1,7 +1,7 @@
 //! The Store's `/shopping-cart`: the user comes from the session (no call to FusionAuth), the
 //! cart from the site's database. HTML, or JSON for `Accept: application/json`.
 
-use super::guard::{check_form, require_user, wants_json};
+use super::guard::{form_user, require_user, wants_json};
 use super::pages::{CartPage, CartRow, Layout, render};
 use super::{SiteState, WebError, see_other};
 use crate::data::CartError;
@@ -62,8 +62,7 @@ pub async fn add(
     headers: HeaderMap,
     Form(form): Form<AddForm>,
 ) -> Result<Response, WebError> {
-    let user = require_user(&auth, &Uri::from_static(store::CART), &headers).await?;
-    check_form(&state, &headers, &auth, &form.csrf_token).await?;
+    let user = form_user(&state, &auth, &headers, store::CART, &form.csrf_token).await?;
     let quantity = form.quantity.trim().parse::<u32>().map_err(|_| {
         WebError::BadRequest("The quantity must be a whole number from 1 to 99.".into())
     })?;
@@ -95,8 +94,7 @@ pub async fn remove(
     headers: HeaderMap,
     Form(form): Form<RemoveForm>,
 ) -> Result<Response, WebError> {
-    let user = require_user(&auth, &Uri::from_static(store::CART), &headers).await?;
-    check_form(&state, &headers, &auth, &form.csrf_token).await?;
+    let user = form_user(&state, &auth, &headers, store::CART, &form.csrf_token).await?;
     match state
         .data
         .carts

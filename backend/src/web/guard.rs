@@ -35,6 +35,20 @@ pub fn wants_json(headers: &HeaderMap) -> bool {
         })
 }
 
+/// A logged-in user's state-changing form: the user (or the login redirect back to `page`),
+/// then the origin and CSRF checks of [`check_form`].
+pub async fn form_user(
+    state: &SiteState,
+    auth: &AuthSession,
+    headers: &HeaderMap,
+    page: &'static str,
+    token: &str,
+) -> Result<SessionUser, WebError> {
+    let user = require_user(auth, &Uri::from_static(page), headers).await?;
+    check_form(state, headers, auth, token).await?;
+    Ok(user)
+}
+
 /// A state-changing form: it must come from this site's own pages (origin) and carry this
 /// session's CSRF token.
 pub async fn check_form(

@@ -1,6 +1,6 @@
 //! The Forums' `/posts`: read them (user from the session, no call to FusionAuth) and write one.
 
-use super::guard::{check_form, require_user, wants_json};
+use super::guard::{form_user, require_user, wants_json};
 use super::pages::{Layout, PostsPage, render};
 use super::{SiteState, WebError, see_other};
 use crate::data::PostError;
@@ -62,8 +62,7 @@ pub async fn create(
     headers: HeaderMap,
     Form(form): Form<PostForm>,
 ) -> Result<Response, WebError> {
-    let user = require_user(&auth, &Uri::from_static(forums::POSTS), &headers).await?;
-    check_form(&state, &headers, &auth, &form.csrf_token).await?;
+    let user = form_user(&state, &auth, &headers, forums::POSTS, &form.csrf_token).await?;
     match state
         .data
         .posts
