@@ -4,6 +4,8 @@
 //!
 //! [`Browser`] is the entry point; [`model`] is the data it hands out (and the UI renders).
 
+mod browser;
+pub mod curl;
 pub mod html;
 mod jar;
 pub mod model;
@@ -12,6 +14,8 @@ pub mod redirect;
 pub mod resolve;
 pub mod server_timing;
 
+pub use browser::{BODY_LIMIT, Browser, BrowserOptions};
+pub use curl::curl_command;
 pub use html::parse_page;
 pub use jar::JarFormat;
 pub use model::*;
