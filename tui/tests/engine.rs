@@ -539,3 +539,85 @@ async fn a_server_speaking_garbage_instead_of_http_is_a_clear_error() {
     assert!(!error.contains("SendRequest"), "{error}");
     assert_eq!(load.exchanges[0].status, None);
 }
+
+/// Home → "Log in" → the form filled in and submitted, as Alice.
+async fn log_in_as_alice(browser: &Browser, store: &Url) -> PageLoad {
+    let login = browser
+        .load(Request::get(store.join("/login").unwrap()))
+        .await;
+    let mut form = login
+        .page
+        .as_ref()
+        .and_then(|page| page.form_with_field("loginId"))
+        .expect("the login form")
+        .clone();
+    form.set("loginId", "alice@example.com");
+    form.set("password", "password");
+    browser.load(form.submission()).await
+}
+
+#[tokio::test]
+async fn copy_as_curl_replays_with_the_saved_jar_and_curls_jar_loads_back() {
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("curl is not installed: skipped");
+        return;
+    }
+    let stack = Stack::start(StackConfig::ephemeral()).await.unwrap();
+    let browser = browser();
+    let logged_in = log_in_as_alice(&browser, stack.store_url()).await;
+    assert_eq!(logged_in.final_url.path(), "/shopping-cart");
+    let dir = tempfile::tempdir().unwrap();
+    let jar = dir.path().join("cookies.txt");
+    browser
+        .save_jar(&jar, tui::engine::JarFormat::from_path(&jar))
+        .unwrap();
+
+    // curl, given the command and the jar file, gets Alice's cart too.
+    let command = curl_command(&logged_in.exchanges[1], jar.to_str().unwrap());
+    let output = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} --silent --show-error --max-time 10"))
+        .output()
+        .await
+        .unwrap();
+    let html = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        html.contains("Stoneware mug"),
+        "{command}\n{}\n{html}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // What curl wrote back (-c) loads into a fresh browser: host-only and HttpOnly kept.
+    let other = browser_from_jar(&jar);
+    let session = other
+        .cookies()
+        .into_iter()
+        .find(|c| c.name == "store_session")
+        .expect("store_session in curl's jar");
+    assert!(session.host_only && session.http_only);
+    let cart = other
+        .load(Request::get(
+            stack.store_url().join("/shopping-cart").unwrap(),
+        ))
+        .await;
+    assert_eq!(cart.exchanges[0].status, Some(200));
+    assert_eq!(
+        cart_items(&cart),
+        ["Sencha green tea, 100 g", "Stoneware mug"]
+    );
+    stack.stop().await.unwrap();
+}
+
+/// A new browser holding the cookies of a Netscape jar file.
+fn browser_from_jar(jar: &std::path::Path) -> Browser {
+    let browser = browser();
+    let count = browser
+        .load_jar(jar, tui::engine::JarFormat::Netscape)
+        .unwrap();
+    assert!(count >= 1);
+    browser
+}
