@@ -4,4 +4,5 @@
 //! `engine` is the browser with no UI; `app` holds the state and the only code that changes it;
 //! `ui` draws that state and knows no HTTP.
 
+pub mod app;
 pub mod engine;

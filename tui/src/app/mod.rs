@@ -1,0 +1,24 @@
+//! The app: its [`State`], the [`Msg`]s that come in, the [`Effect`]s that go out, and
+//! `update`, the only code that changes the state. No I/O and no clock here: the runtime
+//! executes effects and reports back with messages, so everything is testable by feeding
+//! messages in and looking at the state, the effects and the drawn screen.
+
+pub mod attacker;
+pub mod cookies;
+pub mod editor;
+pub mod effect;
+pub mod history;
+pub mod msg;
+pub mod network;
+pub mod page;
+pub mod state;
+
+pub use attacker::{AttackerView, Outcome, Replay, Verdict};
+pub use cookies::{CookieKey, JarView};
+pub use editor::LineEditor;
+pub use effect::Effect;
+pub use history::{History, NavKind};
+pub use msg::{Msg, Who};
+pub use network::{Logged, NetworkLog};
+pub use page::{PageView, Target};
+pub use state::{Editing, Overlay, Pane, Pending, State, Status, Tab, WIDE};

@@ -1,0 +1,284 @@
+//! Everything the screen shows, in one value. Only [`crate::app::update`] changes it; drawing
+//! borrows it immutably.
+
+use crate::app::attacker::AttackerView;
+use crate::app::cookies::{CookieKey, JarView, Revealed};
+use crate::app::editor::LineEditor;
+use crate::app::history::{History, NavKind};
+use crate::app::network::NetworkLog;
+use crate::app::page::PageView;
+use crate::app::{Effect, Who};
+use crate::engine::{Page, Request};
+use ratatui::layout::Rect;
+use std::time::SystemTime;
+use url::Url;
+
+/// From this width on, the page and the devtools sit side by side; below it the focused one
+/// takes the whole width (80 columns cannot hold both legibly).
+pub const WIDE: u16 = 100;
+
+/// Which half of the screen has the keyboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    /// The page view.
+    Page,
+    /// The devtools (on its current tab).
+    Devtools,
+}
+
+/// The devtools' tabs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    /// The victim's cookie jar.
+    Cookies,
+    /// Every exchange, hop by hop.
+    Network,
+    /// The attacker's jar and replays.
+    Attacker,
+    /// The current page's forms, hidden fields included.
+    Forms,
+}
+
+impl Tab {
+    /// In display order (the number keys follow it).
+    pub const ALL: [Self; 4] = [Self::Cookies, Self::Network, Self::Attacker, Self::Forms];
+
+    /// The tab's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Cookies => "Cookies",
+            Self::Network => "Network",
+            Self::Attacker => "Attacker",
+            Self::Forms => "Forms",
+        }
+    }
+
+    /// Its position in [`Tab::ALL`].
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+/// A modal drawn over everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    /// The key map.
+    Help {
+        /// First line shown.
+        scroll: usize,
+    },
+    /// One exchange, raw.
+    Detail {
+        /// The exchange's id.
+        id: u64,
+        /// First line shown.
+        scroll: usize,
+    },
+}
+
+/// An open text editor: while one is open, printable keys are typed, not commands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Editing {
+    /// The address bar.
+    Address(LineEditor),
+    /// A form field of the page (edits are written through to the field's value).
+    Field {
+        /// Index into `Page::forms`.
+        form: usize,
+        /// Index into its fields.
+        field: usize,
+        /// The text.
+        editor: LineEditor,
+    },
+    /// A cookie's value in the victim's jar.
+    Cookie {
+        /// Which cookie.
+        key: CookieKey,
+        /// The new value.
+        editor: LineEditor,
+    },
+}
+
+impl Editing {
+    /// The editor.
+    pub fn editor(&self) -> &LineEditor {
+        match self {
+            Self::Address(e) | Self::Field { editor: e, .. } | Self::Cookie { editor: e, .. } => e,
+        }
+    }
+
+    /// The editor, to change.
+    pub fn editor_mut(&mut self) -> &mut LineEditor {
+        match self {
+            Self::Address(e) | Self::Field { editor: e, .. } | Self::Cookie { editor: e, .. } => e,
+        }
+    }
+}
+
+/// The status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    /// What to say.
+    pub text: String,
+    /// Shown as an error.
+    pub error: bool,
+}
+
+/// The victim's navigation in flight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    /// How it will change the history.
+    pub kind: NavKind,
+    /// Where it is going.
+    pub url: Url,
+}
+
+/// The whole app state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub(crate) store_url: Url,
+    pub(crate) forums_url: Url,
+    /// The last time the runtime told us (ticks, exchange timestamps): countdowns use it, so
+    /// drawing never reads a clock.
+    pub(crate) now: SystemTime,
+    /// The terminal's area, for scrolling and hit-testing with the layout that is drawn.
+    pub(crate) viewport: Rect,
+    pub(crate) history: History,
+    pub(crate) pending: Option<Pending>,
+    pub(crate) page: PageView,
+    pub(crate) focus: Pane,
+    pub(crate) tab: Tab,
+    /// Wide terminals only: whether the devtools are beside the page.
+    pub(crate) devtools_open: bool,
+    pub(crate) overlay: Option<Overlay>,
+    pub(crate) editing: Option<Editing>,
+    pub(crate) jar: JarView,
+    pub(crate) revealed: Revealed,
+    pub(crate) network: NetworkLog,
+    pub(crate) attacker: AttackerView,
+    pub(crate) forms_scroll: usize,
+    pub(crate) status: Option<Status>,
+}
+
+impl State {
+    /// A browser about to open the Store's home page (see [`State::start`]).
+    pub fn new(store_url: Url, forums_url: Url) -> Self {
+        Self {
+            pending: Some(Pending {
+                kind: NavKind::New,
+                url: store_url.clone(),
+            }),
+            store_url,
+            forums_url,
+            now: SystemTime::UNIX_EPOCH,
+            viewport: Rect::new(0, 0, 120, 40),
+            history: History::default(),
+            page: PageView::default(),
+            focus: Pane::Page,
+            tab: Tab::Cookies,
+            devtools_open: true,
+            overlay: None,
+            editing: None,
+            jar: JarView::default(),
+            revealed: Revealed::default(),
+            network: NetworkLog::default(),
+            attacker: AttackerView::default(),
+            forms_scroll: 0,
+            status: None,
+        }
+    }
+
+    /// The effects to run at start-up: load the Store's home page.
+    pub fn start(&self) -> Vec<Effect> {
+        vec![Effect::Load {
+            who: Who::Victim,
+            request: Request::get(self.store_url.clone()),
+        }]
+    }
+
+    /// Whether a live countdown is on screen, so the runtime should send [`crate::app::Msg::Tick`]
+    /// once a second; otherwise it sleeps until input arrives.
+    pub fn needs_tick(&self) -> bool {
+        let shown = |tab: Tab| self.tab == tab && self.devtools_shown();
+        (shown(Tab::Cookies) && self.jar.has_countdown())
+            || (shown(Tab::Attacker) && self.attacker.jar.has_countdown())
+    }
+
+    /// Whether the terminal is wide enough for page and devtools side by side.
+    pub fn is_wide(&self) -> bool {
+        self.viewport.width >= WIDE
+    }
+
+    /// Which panes a screen `width` columns wide shows: (page, devtools). Wide screens show
+    /// the page and, unless hidden, the devtools beside it; narrow ones the focused pane only.
+    pub fn panes_for(&self, width: u16) -> (bool, bool) {
+        if width >= WIDE {
+            (true, self.devtools_open)
+        } else {
+            (self.focus == Pane::Page, self.focus == Pane::Devtools)
+        }
+    }
+
+    /// Whether the devtools are on screen.
+    pub fn devtools_shown(&self) -> bool {
+        self.panes_for(self.viewport.width).1
+    }
+
+    /// Whether the page view is on screen.
+    pub fn page_shown(&self) -> bool {
+        self.panes_for(self.viewport.width).0
+    }
+
+    /// The URL the address bar shows: the navigation in flight, else the page's.
+    pub fn current_url(&self) -> Option<&Url> {
+        self.pending
+            .as_ref()
+            .map(|p| &p.url)
+            .or(self.history.current())
+    }
+
+    /// The page shown, if the last load ended on HTML.
+    pub fn page(&self) -> Option<&Page> {
+        self.page.load.as_ref()?.page.as_ref()
+    }
+
+    /// The status line's text.
+    pub fn status(&self) -> Option<&Status> {
+        self.status.as_ref()
+    }
+
+    /// Which pane has the keyboard.
+    pub fn focus(&self) -> Pane {
+        self.focus
+    }
+
+    /// The devtools' current tab.
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    /// Whether a text editor has the keyboard (so `q` types a q).
+    pub fn is_typing(&self) -> bool {
+        self.editing.is_some()
+    }
+
+    /// The open overlay.
+    pub fn overlay(&self) -> Option<Overlay> {
+        self.overlay
+    }
+
+    /// The victim's jar (sorted by domain, path, name).
+    pub fn jar(&self) -> &JarView {
+        &self.jar
+    }
+
+    /// The attacker's jar and replays.
+    pub fn attacker(&self) -> &AttackerView {
+        &self.attacker
+    }
+
+    /// The network log.
+    pub fn network(&self) -> &NetworkLog {
+        &self.network
+    }
+}
