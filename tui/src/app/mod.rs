@@ -8,6 +8,7 @@ pub mod cookies;
 pub mod editor;
 pub mod effect;
 pub mod history;
+pub mod keymap;
 pub mod msg;
 pub mod network;
 pub mod page;
