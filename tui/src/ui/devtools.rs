@@ -1,0 +1,150 @@
+//! The devtools pane: its tab row and the current tab's lines. Every tab is a list of lines with
+//! the item each line shows (a cookie, an exchange), which is what selection scrolling and
+//! mouse clicks go by.
+
+use crate::app::{Pane, State, Tab};
+use crate::ui::layout::Areas;
+use crate::ui::{attacker, cookies, forms, network, theme};
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+/// A tab's content.
+#[derive(Clone, Debug, Default)]
+pub struct PaneLines {
+    /// The lines.
+    pub lines: Vec<Line<'static>>,
+    /// For each line, the item (cookie, exchange, …) it belongs to.
+    pub items: Vec<Option<usize>>,
+    /// The selected item, kept in view.
+    pub selected: Option<usize>,
+    /// The text cursor (line, column) while something is edited here.
+    pub cursor: Option<(usize, u16)>,
+}
+
+impl PaneLines {
+    /// Appends a line belonging to `item`.
+    pub fn push(&mut self, line: impl Into<Line<'static>>, item: Option<usize>) {
+        self.lines.push(line.into());
+        self.items.push(item);
+    }
+
+    /// Lines of the selected item.
+    fn selected_range(&self) -> Option<(usize, usize)> {
+        let sel = self.selected?;
+        let first = self.items.iter().position(|i| *i == Some(sel))?;
+        let last = self.items.iter().rposition(|i| *i == Some(sel))?;
+        Some((first, last + 1))
+    }
+}
+
+/// The current tab's lines for a body `width` columns wide.
+pub fn pane_lines(state: &State, width: u16) -> PaneLines {
+    let w = usize::from(width);
+    match state.tab {
+        Tab::Cookies => cookies::lines(state, w),
+        Tab::Network => network::lines(state, w),
+        Tab::Attacker => attacker::lines(state, w),
+        Tab::Forms => forms::lines(state, w),
+    }
+}
+
+/// The first line shown: lists scroll just enough to show their selection (so clicks and
+/// drawing agree without remembering an offset); the Forms tab scrolls freely.
+pub fn offset(state: &State, pane: &PaneLines, height: u16) -> usize {
+    let h = usize::from(height);
+    let max = pane.lines.len().saturating_sub(h);
+    match pane.selected_range() {
+        Some((first, end)) if end > h => (end - h).min(first).min(max),
+        Some(_) => 0,
+        None if state.tab == Tab::Forms => state.forms_scroll.min(max),
+        None => 0,
+    }
+}
+
+/// The item on row `row` of the devtools body.
+pub fn item_at(state: &State, body: Rect, row: u16) -> Option<usize> {
+    let pane = pane_lines(state, body.width);
+    let line = offset(state, &pane, body.height) + usize::from(row);
+    pane.items.get(line).copied().flatten()
+}
+
+/// Tab titles and their columns, from the tab row's left edge.
+fn tab_labels(current: Tab) -> Vec<(Tab, String, u16)> {
+    let mut x = 1;
+    Tab::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| {
+            let label = if t == current {
+                format!("[{} {}]", i + 1, t.title())
+            } else {
+                format!(" {} {} ", i + 1, t.title())
+            };
+            let at = x;
+            x += label.chars().count() as u16 + 1;
+            (t, label, at)
+        })
+        .collect()
+}
+
+/// The tab whose title is at `column`.
+pub fn tab_at(row: Rect, column: u16) -> Option<Tab> {
+    // Titles are the same width whichever tab is current.
+    tab_labels(Tab::Cookies)
+        .into_iter()
+        .find(|(_, label, x)| {
+            let start = row.x + x;
+            (start..start + label.chars().count() as u16).contains(&column)
+        })
+        .map(|(t, _, _)| t)
+}
+
+/// Draws the devtools pane.
+pub fn render(state: &State, frame: &mut Frame, areas: &Areas) {
+    let (Some(outer), Some(tabs), Some(body)) = (areas.devtools, areas.tabs, areas.devtools_body)
+    else {
+        return;
+    };
+    let focused = state.focus == Pane::Devtools && state.overlay.is_none();
+    let block = Block::bordered()
+        .title(" Devtools ")
+        .border_style(if focused {
+            theme::BORDER_FOCUS
+        } else {
+            theme::BORDER
+        });
+    frame.render_widget(block, outer);
+
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for (t, label, x) in tab_labels(state.tab) {
+        spans.push(Span::raw(" ".repeat(usize::from(x - used))));
+        used = x + label.chars().count() as u16;
+        let style = if t == state.tab {
+            theme::HEADING.patch(theme::FOCUS)
+        } else {
+            theme::DIM
+        };
+        spans.push(Span::styled(label, style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
+
+    let pane = pane_lines(state, body.width);
+    let top = offset(state, &pane, body.height);
+    let shown: Vec<Line> = pane
+        .lines
+        .iter()
+        .skip(top)
+        .take(usize::from(body.height))
+        .cloned()
+        .collect();
+    frame.render_widget(Paragraph::new(shown), body);
+    if let Some((line, x)) = pane.cursor
+        && line >= top
+        && line < top + usize::from(body.height)
+    {
+        frame.set_cursor_position(Position::new(body.x + x, body.y + (line - top) as u16));
+    }
+}

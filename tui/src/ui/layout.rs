@@ -1,0 +1,183 @@
+//! Where everything goes, computed from (&State, area) alone: rendering draws into these areas
+//! and mouse hit-testing reads them, so a click lands on what was drawn there.
+
+use crate::app::{Overlay, State, Tab, Target};
+use crate::ui::{address, devtools, page};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+
+/// Below this the UI only says the terminal is too small.
+pub const MIN_WIDTH: u16 = 40;
+/// Below this the UI only says the terminal is too small.
+pub const MIN_HEIGHT: u16 = 10;
+
+/// The screen's areas.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Areas {
+    /// The address bar (one line).
+    pub address: Rect,
+    /// The page pane, border included (absent when the devtools take a narrow screen).
+    pub page: Option<Rect>,
+    /// Inside the page pane's border.
+    pub page_body: Option<Rect>,
+    /// The devtools pane, border included.
+    pub devtools: Option<Rect>,
+    /// The tab row.
+    pub tabs: Option<Rect>,
+    /// Below the tab row.
+    pub devtools_body: Option<Rect>,
+    /// The status line.
+    pub status: Rect,
+    /// The key hints.
+    pub footer: Rect,
+    /// The overlay (help or exchange detail), border included.
+    pub modal: Option<Rect>,
+    /// Inside the overlay's border.
+    pub modal_body: Option<Rect>,
+    /// False when the terminal is too small to draw anything useful.
+    pub usable: bool,
+}
+
+/// Lays the screen out.
+pub fn layout(state: &State, area: Rect) -> Areas {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return Areas::default();
+    }
+    let [address, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    // From the area drawn into, not the last size reported: drawing and hit-testing agree even
+    // before the runtime's first `Resize`.
+    let (page_shown, devtools_shown) = state.panes_for(area.width);
+    let (page, devtools) = match (page_shown, devtools_shown) {
+        (true, true) => {
+            let [p, d] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                    .areas(body);
+            (Some(p), Some(d))
+        }
+        (false, true) => (None, Some(body)),
+        _ => (Some(body), None),
+    };
+    let inner = |r: Rect| Rect {
+        x: r.x + 1,
+        y: r.y + 1,
+        width: r.width.saturating_sub(2),
+        height: r.height.saturating_sub(2),
+    };
+    let tabs = devtools.map(|d| Rect {
+        height: 1,
+        ..inner(d)
+    });
+    // Below the tab row, one column in from the border, as the page's margin is.
+    let devtools_body = devtools.map(|d| {
+        let i = inner(d);
+        Rect {
+            x: i.x + 1,
+            y: i.y + 1,
+            width: i.width.saturating_sub(1),
+            height: i.height.saturating_sub(1),
+        }
+    });
+    let modal = state.overlay.map(|o| match o {
+        Overlay::Help { .. } => {
+            let w = area.width.saturating_sub(4).min(96);
+            let h = area.height.saturating_sub(2);
+            Rect::new(area.x + (area.width - w) / 2, area.y + 1, w, h)
+        }
+        // The raw exchange wants every column: it covers page and devtools.
+        Overlay::Detail { .. } => body,
+    });
+    Areas {
+        address,
+        page,
+        page_body: page.map(inner),
+        devtools,
+        tabs,
+        devtools_body,
+        status,
+        footer,
+        modal,
+        // One column of air inside the overlay's border: its text is read, not scanned.
+        modal_body: modal.map(|m| {
+            let i = inner(m);
+            Rect {
+                x: i.x + 1,
+                width: i.width.saturating_sub(2),
+                ..i
+            }
+        }),
+        usable: true,
+    }
+}
+
+/// What is under the mouse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    /// The address bar's back button.
+    Back,
+    /// The forward button.
+    Forward,
+    /// The reload button.
+    Reload,
+    /// The URL.
+    Address,
+    /// A devtools tab's title.
+    Tab(Tab),
+    /// A link, field or button of the page.
+    Target(Target),
+    /// Elsewhere in the page pane.
+    Page,
+    /// A row of the devtools' current tab: the item it shows (cookie, exchange, stolen
+    /// cookie), when it shows one.
+    Row(Option<usize>),
+    /// Inside the overlay.
+    Modal,
+    /// Outside the overlay (closes it).
+    OutsideModal,
+}
+
+/// What is at (`column`, `row`) when the frame is `area`.
+pub fn hit_test(state: &State, area: Rect, column: u16, row: u16) -> Option<Hit> {
+    let a = layout(state, area);
+    if !a.usable {
+        return None;
+    }
+    let at = Position::new(column, row);
+    if let Some(m) = a.modal {
+        return Some(if m.contains(at) {
+            Hit::Modal
+        } else {
+            Hit::OutsideModal
+        });
+    }
+    if a.address.contains(at) {
+        return Some(address::hit(column - a.address.x));
+    }
+    if let Some(t) = a.tabs.filter(|t| t.contains(at)) {
+        return devtools::tab_at(t, column)
+            .map(Hit::Tab)
+            .or(Some(Hit::Row(None)));
+    }
+    if let Some(b) = a.devtools_body.filter(|b| b.contains(at)) {
+        return Some(Hit::Row(devtools::item_at(state, b, row - b.y)));
+    }
+    if a.devtools.is_some_and(|d| d.contains(at)) {
+        return Some(Hit::Row(None));
+    }
+    if let Some(b) = a.page_body.filter(|b| b.contains(at)) {
+        let doc = page::document(state, b.width);
+        let line = page::scroll(state, &doc, b.height) + usize::from(row - b.y);
+        return Some(
+            doc.target_at(line, column - b.x)
+                .map_or(Hit::Page, Hit::Target),
+        );
+    }
+    if a.page.is_some_and(|p| p.contains(at)) {
+        return Some(Hit::Page);
+    }
+    None
+}

@@ -1,0 +1,58 @@
+//! Drawing: the state as a screen. Everything here takes `&State` (it cannot change anything)
+//! and knows no HTTP; [`layout::layout`] places the parts and is shared with mouse hit-testing.
+//!
+//! Address bar on top; the page on the left and the devtools (Cookies | Network | Attacker |
+//! Forms) on the right; the status line and the key hints at the bottom; help and the exchange
+//! detail as overlays. Below [`crate::app::WIDE`] columns the focused pane takes the width.
+
+pub mod address;
+pub mod attacker;
+pub mod cookies;
+pub mod detail;
+pub mod devtools;
+pub mod footer;
+pub mod format;
+pub mod forms;
+pub mod help;
+pub mod layout;
+pub mod network;
+pub mod page;
+pub mod page_form;
+pub mod page_table;
+pub mod theme;
+pub mod wrap;
+
+use crate::app::{Overlay, State};
+use ratatui::Frame;
+use ratatui::widgets::Paragraph;
+
+pub use layout::{Areas, Hit, hit_test, layout};
+
+/// Draws the whole screen.
+pub fn render(state: &State, frame: &mut Frame) {
+    let area = frame.area();
+    let areas = layout(state, area);
+    if !areas.usable {
+        let msg = format!(
+            "Terminal too small: {}×{}, need {}×{}",
+            area.width,
+            area.height,
+            layout::MIN_WIDTH,
+            layout::MIN_HEIGHT
+        );
+        frame.render_widget(Paragraph::new(msg), area);
+        return;
+    }
+    address::render(state, frame, areas.address);
+    page::render(state, frame, &areas);
+    devtools::render(state, frame, &areas);
+    footer::status(state, frame, areas.status);
+    footer::hints_line(state, frame, areas.footer);
+    if let (Some(outer), Some(body), Some(overlay)) = (areas.modal, areas.modal_body, state.overlay)
+    {
+        match overlay {
+            Overlay::Help { scroll } => help::render(frame, outer, body, scroll),
+            Overlay::Detail { id, scroll } => detail::render(state, frame, outer, body, id, scroll),
+        }
+    }
+}
