@@ -1,5 +1,5 @@
 //! The app: its [`State`], the [`Msg`]s that come in, the [`Effect`]s that go out, and
-//! `update`, the only code that changes the state. No I/O and no clock here: the runtime
+//! [`update`], the only code that changes the state. No I/O and no clock here: the runtime
 //! executes effects and reports back with messages, so everything is testable by feeding
 //! messages in and looking at the state, the effects and the drawn screen.
 
@@ -14,6 +14,14 @@ pub mod network;
 pub mod page;
 pub mod state;
 
+mod browse;
+mod input;
+mod mouse;
+mod overlay;
+mod panes;
+mod typing;
+mod update;
+
 pub use attacker::{AttackerView, Outcome, Replay, Verdict};
 pub use cookies::{CookieKey, JarView};
 pub use editor::LineEditor;
@@ -23,3 +31,4 @@ pub use msg::{Msg, Who};
 pub use network::{Logged, NetworkLog};
 pub use page::{PageView, Target};
 pub use state::{Editing, Overlay, Pane, Pending, State, Status, Tab, WIDE};
+pub use update::update;

@@ -281,4 +281,18 @@ impl State {
     pub fn network(&self) -> &NetworkLog {
         &self.network
     }
+
+    pub(crate) fn say(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    pub(crate) fn fail(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: true,
+        });
+    }
 }
