@@ -22,6 +22,11 @@ mod panes;
 mod typing;
 mod update;
 
+#[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
+mod tests;
+
 pub use attacker::{AttackerView, Outcome, Replay, Verdict};
 pub use cookies::{CookieKey, JarView};
 pub use editor::LineEditor;

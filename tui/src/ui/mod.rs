@@ -22,6 +22,9 @@ pub mod page_table;
 pub mod theme;
 pub mod wrap;
 
+#[cfg(test)]
+mod tests;
+
 use crate::app::{Overlay, State};
 use ratatui::Frame;
 use ratatui::widgets::Paragraph;
