@@ -156,7 +156,8 @@ pub fn wrap(runs: &[Run], max: usize, hang: usize) -> Lines {
                     break;
                 }
                 let fresh_line = used <= hang;
-                if !fresh_line && rw <= max - hang {
+                // A full line, or a word that fits on the next one: go to the next line.
+                if room == 0 || (!fresh_line && rw <= max - hang) {
                     flush(&mut line, &mut out);
                     line.push(Run::new(" ".repeat(hang), Style::new()));
                     used = hang;
@@ -249,6 +250,13 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_long_word_after_a_full_line_never_overflows_it() {
+        let out = wrap(&[Run::new("abcdef ghijklmnop", Style::new())], 6, 0);
+        assert_eq!(text(&out), ["abcdef", "ghijkl", "mnop"]);
+        assert!(out.lines.iter().all(|l| l.width() <= 6));
     }
 
     #[test]
