@@ -207,6 +207,12 @@ pub fn page(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Activate => return activate(state),
         Action::OptionNext => cycle_option(state, 1),
         Action::OptionPrev => cycle_option(state, -1),
+        Action::Find => {
+            let last = state.find.clone().unwrap_or_default();
+            state.editing = Some(Editing::Find(LineEditor::new(&last)));
+        }
+        Action::FindNext => find(state, true, false),
+        Action::FindPrev => find(state, false, false),
         Action::CopyUrl => {
             if let Some(url) = state.history.current() {
                 let url = url.to_string();
@@ -326,4 +332,37 @@ fn cycle_option(state: &mut State, delta: isize) {
         .map_or(if delta > 0 { -1 } else { n }, |i| i as isize);
     let next = (at + delta).rem_euclid(n) as usize;
     f.value = f.options[next].0.clone();
+}
+
+/// Scrolls to the next (or previous) line holding the text last searched for, wrapping around
+/// the page; the match becomes the top line. A new search may match the top line itself; `n`
+/// and `N` move past it.
+pub fn find(state: &mut State, forward: bool, new_search: bool) {
+    let Some(needle) = state.find.clone().filter(|n| !n.is_empty()) else {
+        state.fail("Nothing to find: press / and type some text");
+        return;
+    };
+    let (doc, _) = geometry(state);
+    let needle = needle.to_lowercase();
+    let n = doc.lines.len();
+    let from = state.page.scroll;
+    let first = usize::from(!new_search);
+    let hit = (first..first + n)
+        .map(|k| {
+            if forward {
+                (from + k) % n
+            } else {
+                (from + n * 2 - k) % n
+            }
+        })
+        .find(|&i| doc.lines[i].to_string().to_lowercase().contains(&needle));
+    match hit {
+        Some(line) => {
+            let delta = line as isize - from as isize;
+            scroll_page(state, delta);
+            // Clamped near the end, the match is still on screen, just not on top.
+            state.say(format!("Found {needle:?} on line {} of {n}", line + 1));
+        }
+        None => state.fail(format!("Not found: {needle:?}")),
+    }
 }

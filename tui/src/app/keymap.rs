@@ -54,7 +54,7 @@ impl Context {
             Self::Anywhere => "Anywhere",
             Self::Help => "Help",
             Self::Detail => "Exchange detail",
-            Self::Editing => "Typing (address, field, cookie value)",
+            Self::Editing => "Typing (address, find, field, cookie value)",
             Self::Page => "Page",
             Self::Cookies => "Cookies tab",
             Self::Network => "Network tab",
@@ -118,6 +118,12 @@ pub enum Action {
     OptionNext,
     /// Copy the page's URL.
     CopyUrl,
+    /// Type text to find in the page.
+    Find,
+    /// The next match of the text found last.
+    FindNext,
+    /// The previous match.
+    FindPrev,
     /// Previous devtools tab.
     PrevTab,
     /// Next devtools tab.
@@ -312,7 +318,7 @@ pub static KEYMAP: &[Binding] = &[
     bind!(Detail, [ch('y')], A::CopyCurl, Some("copy curl"), "Copy as a curl command (-b/-c/-L)"),
     // Typing.
     bind!(Editing, [code(KeyCode::Enter)], A::Commit, Some("go/submit/save"),
-        "Address: load it. Field: submit its form. Cookie: save the value"),
+        "Address: load it. Find: search. Field: submit its form. Cookie: save the value"),
     bind!(Editing, [code(KeyCode::Esc)], A::Cancel, Some("leave"),
         "Leave the editor (a field keeps its text; address and cookie edits are dropped)"),
     bind!(Editing, [code(KeyCode::Tab)], A::NextField, Some("next field"), "Next form field"),
@@ -337,6 +343,9 @@ pub static KEYMAP: &[Binding] = &[
     bind!(Page, [code(KeyCode::Home)], A::Top, None, "To the top of the page"),
     bind!(Page, [code(KeyCode::End)], A::Bottom, None, "To the bottom of the page"),
     bind!(Page, [ch('y')], A::CopyUrl, None, "Copy the page's URL"),
+    bind!(Page, [ch('/')], A::Find, Some("find"), "Find text in the page"),
+    bind!(Page, [ch('n')], A::FindNext, None, "Next match"),
+    bind!(Page, [ch('N')], A::FindPrev, None, "Previous match"),
     // Cookies.
     bind!(Cookies, [ch('j'), code(KeyCode::Down)], A::Down, None, "Next cookie"),
     bind!(Cookies, [ch('k'), code(KeyCode::Up)], A::Up, None, "Previous cookie"),

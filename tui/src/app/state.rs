@@ -81,6 +81,8 @@ pub enum Overlay {
 pub enum Editing {
     /// The address bar.
     Address(LineEditor),
+    /// Text to find in the page (typed in the status line, as `/` does in less and vim).
+    Find(LineEditor),
     /// A form field of the page (edits are written through to the field's value).
     Field {
         /// Index into `Page::forms`.
@@ -103,14 +105,20 @@ impl Editing {
     /// The editor.
     pub fn editor(&self) -> &LineEditor {
         match self {
-            Self::Address(e) | Self::Field { editor: e, .. } | Self::Cookie { editor: e, .. } => e,
+            Self::Address(e)
+            | Self::Find(e)
+            | Self::Field { editor: e, .. }
+            | Self::Cookie { editor: e, .. } => e,
         }
     }
 
     /// The editor, to change.
     pub fn editor_mut(&mut self) -> &mut LineEditor {
         match self {
-            Self::Address(e) | Self::Field { editor: e, .. } | Self::Cookie { editor: e, .. } => e,
+            Self::Address(e)
+            | Self::Find(e)
+            | Self::Field { editor: e, .. }
+            | Self::Cookie { editor: e, .. } => e,
         }
     }
 }
@@ -157,6 +165,8 @@ pub struct State {
     pub(crate) network: NetworkLog,
     pub(crate) attacker: AttackerView,
     pub(crate) forms_scroll: usize,
+    /// The last text searched for with `/`, for `n` and `N`.
+    pub(crate) find: Option<String>,
     pub(crate) status: Option<Status>,
 }
 
@@ -184,6 +194,7 @@ impl State {
             network: NetworkLog::default(),
             attacker: AttackerView::default(),
             forms_scroll: 0,
+            find: None,
             status: None,
         }
     }

@@ -105,6 +105,11 @@ fn commit(state: &mut State) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        Some(Editing::Find(e)) => {
+            state.find = Some(e.text().to_owned());
+            browse::find(state, true, true);
+            Vec::new()
+        }
         Some(Editing::Field { form, field, .. }) => {
             let kind = state
                 .page

@@ -1,17 +1,30 @@
 //! The bottom two lines: the status line (errors in red) and the hints for the keys that work
 //! now, from the key map.
 
-use crate::app::State;
 use crate::app::keymap::hints;
+use crate::app::{Editing, State};
 use crate::ui::format::{truncate, width};
 use crate::ui::theme;
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// Draws the status line.
 pub fn status(state: &State, frame: &mut Frame, area: Rect) {
+    // The find prompt lives here, as `/` does at the bottom of less and vim.
+    if let Some(Editing::Find(e)) = &state.editing {
+        let room = usize::from(area.width.saturating_sub(3));
+        let chars: Vec<char> = e.text().chars().collect();
+        let start = e.cursor().saturating_sub(room.saturating_sub(1));
+        let shown: String = chars[start..].iter().take(room).collect();
+        frame.render_widget(Paragraph::new(format!(" /{shown}")), area);
+        frame.set_cursor_position(Position::new(
+            area.x + 2 + (e.cursor() - start) as u16,
+            area.y,
+        ));
+        return;
+    }
     let Some(s) = state.status() else { return };
     let style = if s.error { theme::ERROR } else { theme::TEXT };
     let text = truncate(&s.text, usize::from(area.width.saturating_sub(1)));

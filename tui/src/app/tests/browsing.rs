@@ -281,3 +281,33 @@ fn load_results_never_change_history_for_the_attacker() {
     );
     assert!(!effects.contains(&Effect::Quit));
 }
+
+#[test]
+fn slash_finds_text_in_the_page_and_n_finds_the_next_match() {
+    let mut state = logged_in(120, 14);
+    update(&mut state, ch('/'));
+    assert!(state.is_typing());
+    type_text(&mut state, "QUANTITY");
+    update(&mut state, key(KeyCode::Enter));
+    assert!(!state.is_typing());
+    let body = crate::ui::layout(&state, state.viewport)
+        .page_body
+        .expect("page shown");
+    let doc = crate::ui::page::document(&state, body.width);
+    let top = doc.lines[state.page.scroll].to_string();
+    assert!(top.contains("Quantity"), "top line: {top:?}");
+    let first = state.page.scroll;
+    update(&mut state, ch('n'));
+    assert!(state.page.scroll > first, "the field label further down");
+    update(&mut state, ch('N'));
+    assert_eq!(state.page.scroll, first);
+    update(&mut state, ch('/'));
+    update(&mut state, ctrl('u'));
+    type_text(&mut state, "no such text");
+    update(&mut state, key(KeyCode::Enter));
+    assert!(
+        state
+            .status()
+            .is_some_and(|s| s.error && s.text.starts_with("Not found"))
+    );
+}
