@@ -5,5 +5,41 @@
 //! `ui` draws that state and knows no HTTP.
 
 pub mod app;
+pub mod cli;
 pub mod engine;
+pub mod runtime;
+pub mod terminal;
 pub mod ui;
+
+use backend::session::SessionPolicy;
+use backend::stack::{Stack, StackConfig};
+
+/// Runs `tui` as the command line asks: against running apps, or with the whole stack started
+/// in-process on free loopback ports.
+pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
+    let (stack, store_url, forums_url) = match (cli.store_url, cli.forums_url) {
+        (Some(store), Some(forums)) => (None, store, forums),
+        _ => {
+            let config = StackConfig::ephemeral().with_policy(SessionPolicy {
+                idle_timeout: cli.idle_timeout,
+                ..SessionPolicy::default()
+            });
+            let stack = Stack::start(config).await?;
+            let urls = (stack.store_url().clone(), stack.forums_url().clone());
+            (Some(stack), urls.0, urls.1)
+        }
+    };
+    let runtime = runtime::Runtime::new(runtime::Options {
+        store_url,
+        forums_url,
+        cookie_jar: cli.cookie_jar,
+        timeout: cli.timeout,
+    })?;
+    let mut screen = terminal::Screen::enter()?;
+    let result = runtime.run(&mut screen).await;
+    drop(screen);
+    if let Some(stack) = stack {
+        stack.stop().await?;
+    }
+    result
+}

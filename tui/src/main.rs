@@ -1,3 +1,14 @@
-//! The `tui` binary: a shim over the `tui` library.
+//! The `tui` binary: a shim over [`tui::run`].
 
-fn main() {}
+use clap::Parser as _;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match tui::run(tui::cli::Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! The runtime: runs the app's effects with two browsers (the victim and the attacker, each
+//! with its own jar and User-Agent), feeds the answers back as messages, and drives the screen
+//! from terminal events. The only place where the app meets I/O.
+
+use crate::app::{Effect, Msg, State, Who, update};
+use crate::engine::{Browser, BrowserOptions, Exchange, JarFormat, Request, curl_command};
+use crate::terminal::Screen;
+use crate::ui;
+use anyhow::Context as _;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt as _;
+use ratatui::layout::Rect;
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+use tokio::sync::mpsc;
+use url::Url;
+
+/// What the runtime needs to start.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The Store's base URL.
+    pub store_url: Url,
+    /// The Forums' base URL.
+    pub forums_url: Url,
+    /// The victim's jar file: loaded at start, saved on exit and with `w`.
+    pub cookie_jar: Option<PathBuf>,
+    /// Bound on each request.
+    pub timeout: Duration,
+}
+
+/// The app, its browsers, and the messages in flight.
+pub struct Runtime {
+    state: State,
+    victim: Browser,
+    attacker: Browser,
+    queues: HashMap<Who, mpsc::UnboundedSender<Request>>,
+    messages: mpsc::UnboundedReceiver<Msg>,
+    messages_tx: mpsc::UnboundedSender<Msg>,
+    in_flight: usize,
+    exchanges: HashMap<u64, Exchange>,
+    cookie_jar: Option<PathBuf>,
+    copied: Vec<String>,
+    terminal_clipboard: bool,
+    quit: bool,
+}
+
+impl Runtime {
+    /// Two browsers and the app on the Store's home page (not loaded until [`Runtime::start`]).
+    pub fn new(options: Options) -> anyhow::Result<Self> {
+        let victim = Browser::new(BrowserOptions {
+            timeout: options.timeout,
+            ..BrowserOptions::default()
+        })?;
+        let attacker = Browser::new(BrowserOptions {
+            user_agent: "curl/8.5.0 (the attacker's own client)".into(),
+            timeout: options.timeout,
+            ..BrowserOptions::default()
+        })?;
+        if let Some(path) = &options.cookie_jar
+            && path.exists()
+        {
+            victim
+                .load_jar(path, JarFormat::from_path(path))
+                .with_context(|| format!("cannot load the cookie jar {}", path.display()))?;
+        }
+        let (messages_tx, messages) = mpsc::unbounded_channel();
+        let mut queues = HashMap::new();
+        for (who, browser) in [(Who::Victim, &victim), (Who::Attacker, &attacker)] {
+            queues.insert(who, spawn_worker(who, browser.clone(), messages_tx.clone()));
+        }
+        Ok(Self {
+            state: State::new(options.store_url, options.forums_url),
+            victim,
+            attacker,
+            queues,
+            messages,
+            messages_tx,
+            in_flight: 0,
+            exchanges: HashMap::new(),
+            cookie_jar: options.cookie_jar,
+            copied: Vec::new(),
+            terminal_clipboard: false,
+            quit: false,
+        })
+    }
+
+    /// The app's state (read-only: only `update` changes it).
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// What was copied so far (OSC 52 goes to the terminal; tests read it here).
+    pub fn copied(&self) -> &[String] {
+        &self.copied
+    }
+
+    /// True once the app asked to quit.
+    pub fn quitting(&self) -> bool {
+        self.quit
+    }
+
+    /// Loads the first page and sends the jar as loaded from the file.
+    pub fn start(&mut self) {
+        let effects = self.state.start();
+        self.apply_all(effects);
+        self.send_jar(Who::Victim);
+    }
+
+    /// Feeds one message to the app and runs the effects it asks for.
+    pub fn dispatch(&mut self, msg: Msg) {
+        if matches!(msg, Msg::Loaded { .. }) {
+            self.in_flight = self.in_flight.saturating_sub(1);
+        }
+        if let Msg::Loaded { load, .. } = &msg {
+            for exchange in &load.exchanges {
+                self.exchanges.insert(exchange.id, exchange.clone());
+            }
+        }
+        let effects = update(&mut self.state, msg);
+        self.apply_all(effects);
+    }
+
+    /// Processes answers until no load is in flight (tests and scripted runs).
+    pub async fn settle(&mut self) {
+        while self.in_flight > 0 || !self.messages.is_empty() {
+            match self.messages.recv().await {
+                Some(msg) => self.dispatch(msg),
+                None => break,
+            }
+        }
+    }
+
+    /// Runs the screen until the user quits: terminal events, answers, and a clock tick only
+    /// while a countdown is shown (otherwise the process sleeps).
+    pub async fn run(mut self, screen: &mut Screen) -> anyhow::Result<()> {
+        self.terminal_clipboard = true;
+        let size = screen.terminal.size()?;
+        self.dispatch(Msg::Resize(Rect::new(0, 0, size.width, size.height)));
+        self.start();
+        let mut events = EventStream::new();
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        while !self.quit {
+            screen
+                .terminal
+                .draw(|frame| ui::render(&self.state, frame))?;
+            let area = {
+                let size = screen.terminal.size()?;
+                Rect::new(0, 0, size.width, size.height)
+            };
+            tokio::select! {
+                event = events.next() => match event {
+                    Some(Ok(event)) => {
+                        if let Some(msg) = terminal_msg(event, area) {
+                            self.dispatch(msg);
+                        }
+                    }
+                    Some(Err(error)) => return Err(error.into()),
+                    None => break,
+                },
+                Some(msg) = self.messages.recv() => self.dispatch(msg),
+                _ = tick.tick(), if self.state.needs_tick() => {
+                    self.dispatch(Msg::Tick(SystemTime::now()));
+                }
+            }
+        }
+        self.save_jar_on_exit()
+    }
+
+    /// Saves the jar to `--cookie-jar`, if given.
+    pub fn save_jar_on_exit(&self) -> anyhow::Result<()> {
+        if let Some(path) = &self.cookie_jar {
+            self.victim
+                .save_jar(path, JarFormat::from_path(path))
+                .with_context(|| format!("cannot save the cookie jar {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    fn apply_all(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            self.apply(effect);
+        }
+    }
+
+    fn apply(&mut self, effect: Effect) {
+        match effect {
+            Effect::Load { who, request } => {
+                if let Some(queue) = self.queues.get(&who)
+                    && queue.send(request).is_ok()
+                {
+                    self.in_flight += 1;
+                }
+            }
+            Effect::StealCookie(cookie) => {
+                match self.attacker.insert_cookie(&cookie) {
+                    Ok(()) => self.notify(Msg::Status(format!(
+                        "the attacker now holds {}={}… for {}",
+                        cookie.name,
+                        cookie.value.chars().take(4).collect::<String>(),
+                        cookie.domain
+                    ))),
+                    Err(error) => self.notify(Msg::Error(format!("steal failed: {error:#}"))),
+                }
+                self.send_jar(Who::Attacker);
+            }
+            Effect::DeleteCookie { domain, path, name } => {
+                self.victim.delete_cookie(&domain, &path, &name);
+                self.send_jar(Who::Victim);
+            }
+            Effect::SetCookieValue {
+                domain,
+                path,
+                name,
+                value,
+            } => {
+                self.victim.set_cookie_value(&domain, &path, &name, &value);
+                self.send_jar(Who::Victim);
+            }
+            Effect::ExpireCookie { domain, path, name } => {
+                self.victim.expire_cookie(&domain, &path, &name);
+                self.send_jar(Who::Victim);
+            }
+            Effect::ClearSessionCookies => {
+                let cleared = self.victim.clear_session_cookies();
+                self.notify(Msg::Status(format!("cleared {cleared} session cookie(s)")));
+                self.send_jar(Who::Victim);
+            }
+            Effect::SaveJar => {
+                let path = self.jar_path();
+                let msg = match self.victim.save_jar(&path, JarFormat::from_path(&path)) {
+                    Ok(()) => Msg::Status(format!("saved the cookie jar to {}", path.display())),
+                    Err(error) => Msg::Error(format!("cannot save the jar: {error:#}")),
+                };
+                self.notify(msg);
+            }
+            Effect::Copy(text) => self.copy(text),
+            Effect::CurlFor(id) => match self.exchanges.get(&id).cloned() {
+                Some(exchange) => {
+                    // The command reads and writes a Netscape jar: write the current one there.
+                    let jar = self.curl_jar_path();
+                    if let Err(error) = self.victim.save_jar(&jar, JarFormat::Netscape) {
+                        self.notify(Msg::Error(format!(
+                            "cannot write {}: {error:#}",
+                            jar.display()
+                        )));
+                    }
+                    self.copy(curl_command(&exchange, &jar.display().to_string()));
+                }
+                None => self.notify(Msg::Error(format!("no exchange #{id}"))),
+            },
+            Effect::Quit => self.quit = true,
+        }
+    }
+
+    /// Copies with OSC 52 (the terminal's clipboard, through tmux and ssh too).
+    fn copy(&mut self, text: String) {
+        if self.terminal_clipboard {
+            use base64::Engine as _;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(&text);
+            let mut out = std::io::stdout();
+            let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+            let _ = out.flush();
+        }
+        let shown: String = text.chars().take(60).collect();
+        let more = if text.chars().count() > 60 { "…" } else { "" };
+        self.notify(Msg::Status(format!("copied: {shown}{more}")));
+        self.copied.push(text);
+    }
+
+    fn notify(&self, msg: Msg) {
+        let _ = self.messages_tx.send(msg);
+    }
+
+    fn send_jar(&self, who: Who) {
+        let browser = match who {
+            Who::Victim => &self.victim,
+            Who::Attacker => &self.attacker,
+        };
+        let decisions = self
+            .state
+            .current_url()
+            .map(|url| browser.decisions_for(url))
+            .unwrap_or_default();
+        self.notify(Msg::Jar {
+            who,
+            cookies: browser.cookies(),
+            decisions,
+        });
+    }
+
+    fn jar_path(&self) -> PathBuf {
+        self.cookie_jar
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("cookies.txt"))
+    }
+
+    fn curl_jar_path(&self) -> PathBuf {
+        match &self.cookie_jar {
+            Some(path) if JarFormat::from_path(path) == JarFormat::Netscape => path.clone(),
+            _ => std::env::temp_dir().join("tui-cookies.txt"),
+        }
+    }
+}
+
+/// One browser's loads, in the order they were asked for (the app matches answers to requests
+/// by order), each followed by its jar.
+fn spawn_worker(
+    who: Who,
+    browser: Browser,
+    messages: mpsc::UnboundedSender<Msg>,
+) -> mpsc::UnboundedSender<Request> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Request>();
+    tokio::spawn(async move {
+        while let Some(request) = rx.recv().await {
+            let load = browser.load(request).await;
+            let decisions = browser.decisions_for(&load.final_url);
+            let cookies = browser.cookies();
+            if messages.send(Msg::Loaded { who, load }).is_err()
+                || messages
+                    .send(Msg::Jar {
+                        who,
+                        cookies,
+                        decisions,
+                    })
+                    .is_err()
+            {
+                break;
+            }
+        }
+    });
+    tx
+}
+
+/// The app's message for a terminal event, if it has one.
+fn terminal_msg(event: Event, area: Rect) -> Option<Msg> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
+        Event::Mouse(event) => Some(Msg::Mouse { event, area }),
+        Event::Resize(width, height) => Some(Msg::Resize(Rect::new(0, 0, width, height))),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        _ => None,
+    }
+}
