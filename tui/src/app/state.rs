@@ -253,6 +253,11 @@ impl State {
         self.page.load.as_ref()?.page.as_ref()
     }
 
+    /// The page element with the focus, if any.
+    pub fn focused_target(&self) -> Option<crate::app::Target> {
+        self.page.focused()
+    }
+
     /// The status line's text.
     pub fn status(&self) -> Option<&Status> {
         self.status.as_ref()

@@ -1,0 +1,241 @@
+//! The whole app driven by injected key events against the real embedded stack: the runtime
+//! runs the effects with real browsers, and the screen is drawn into a `TestBackend`.
+
+use backend::stack::{Stack, StackConfig};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use std::time::Duration;
+use tui::app::{Msg, Target, Verdict};
+use tui::runtime::{Options, Runtime};
+
+const WIDTH: u16 = 160;
+const HEIGHT: u16 = 50;
+
+struct Driver {
+    runtime: Runtime,
+}
+
+impl Driver {
+    async fn start(stack: &Stack) -> Self {
+        let mut runtime = Runtime::new(Options {
+            store_url: stack.store_url().clone(),
+            forums_url: stack.forums_url().clone(),
+            cookie_jar: None,
+            timeout: Duration::from_secs(10),
+        })
+        .unwrap();
+        runtime.dispatch(Msg::Resize(Rect::new(0, 0, WIDTH, HEIGHT)));
+        runtime.start();
+        let mut driver = Self { runtime };
+        driver.settle().await;
+        driver
+    }
+
+    async fn settle(&mut self) {
+        tokio::time::timeout(Duration::from_secs(15), self.runtime.settle())
+            .await
+            .expect("the loads finish");
+    }
+
+    /// Presses a key and waits for whatever it started.
+    async fn press(&mut self, code: KeyCode) {
+        self.runtime
+            .dispatch(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        self.settle().await;
+    }
+
+    async fn keys(&mut self, keys: &str) {
+        for c in keys.chars() {
+            self.press(KeyCode::Char(c)).await;
+        }
+    }
+
+    /// The screen as text.
+    fn screen(&self) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+        terminal
+            .draw(|frame| tui::ui::render(self.runtime.state(), frame))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..HEIGHT)
+            .map(|y| {
+                (0..WIDTH)
+                    .map(|x| buffer[(x, y)].symbol().to_owned())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn path(&self) -> String {
+        self.runtime
+            .state()
+            .current_url()
+            .unwrap()
+            .path()
+            .to_owned()
+    }
+
+    /// Moves the page focus (j) until `wanted` holds for the focused target.
+    async fn focus(&mut self, what: &str, wanted: impl Fn(&tui::app::State, Target) -> bool) {
+        for _ in 0..20 {
+            if let Some(target) = self.runtime.state().focused_target()
+                && wanted(self.runtime.state(), target)
+            {
+                return;
+            }
+            self.press(KeyCode::Char('j')).await;
+        }
+        panic!("could not focus {what}:\n{}", self.screen());
+    }
+
+    /// Focuses the link with this text and follows it.
+    async fn follow(&mut self, text: &str) {
+        self.focus(text, |state, target| {
+            matches!(target, Target::Link(i) if state.page().unwrap().links[i].text == text)
+        })
+        .await;
+        self.press(KeyCode::Enter).await;
+    }
+
+    /// Fills in the login form (it has the focus on its first field) and submits it.
+    async fn log_in(&mut self, login_id: &str, password: &str) {
+        self.press(KeyCode::Enter).await;
+        self.keys(login_id).await;
+        self.press(KeyCode::Tab).await;
+        self.keys(password).await;
+        self.press(KeyCode::Enter).await;
+    }
+
+    /// Focuses the submit button of the form posting to `path` and presses it.
+    async fn submit(&mut self, path: &str) {
+        self.focus(path, |state, target| {
+            matches!(target, Target::Submit { form } if state.page().unwrap().forms[form].action.path() == path)
+        })
+        .await;
+        self.press(KeyCode::Enter).await;
+    }
+}
+
+#[tokio::test]
+async fn a_user_logs_in_to_both_sites_sees_the_jar_and_a_stolen_cookie_dies_at_logout() {
+    let stack = Stack::start(StackConfig::ephemeral()).await.unwrap();
+    let mut app = Driver::start(&stack).await;
+    assert!(app.screen().contains("You are not logged in"));
+
+    // Log in to the Store: the cart.
+    app.follow("Log in").await;
+    assert_eq!(app.path(), "/login");
+    app.log_in("alice@example.com", "password").await;
+    assert_eq!(app.path(), "/shopping-cart");
+    let screen = app.screen();
+    for text in [
+        "Signed in as Alice Shopper",
+        "Sencha green tea, 100 g",
+        "Stoneware mug",
+        "$43.00",
+    ] {
+        assert!(screen.contains(text), "{text} missing:\n{screen}");
+    }
+
+    // The cookie for store.localhost, marked HttpOnly and host-only, set by the login POST.
+    app.press(KeyCode::Char('1')).await;
+    let screen = app.screen();
+    for text in [
+        "store.localhost",
+        "store_session",
+        "[host-only]",
+        "[HttpOnly]",
+        "set by POST",
+    ] {
+        assert!(
+            screen.contains(text),
+            "{text} missing from the cookie pane:\n{screen}"
+        );
+    }
+    let jar = &app.runtime.state().jar().cookies;
+    let store_cookie = jar.iter().find(|c| c.name == "store_session").unwrap();
+    assert!(store_cookie.http_only && store_cookie.host_only);
+    app.press(KeyCode::Esc).await;
+
+    // The Forums separately: the Store's cookie is not sent there, and why.
+    app.press(KeyCode::Char('F')).await;
+    assert!(
+        app.screen().contains("host-only for store.localhost"),
+        "{}",
+        app.screen()
+    );
+    app.follow("Log in").await;
+    app.log_in("alice@example.com", "password").await;
+    assert_eq!(app.path(), "/posts");
+    assert!(app.screen().contains("Welcome to the forums"));
+    assert!(
+        app.runtime
+            .state()
+            .jar()
+            .cookies
+            .iter()
+            .any(|c| c.name == "forums_session")
+    );
+
+    // Steal the Store's cookie into the attacker and replay it: the victim's cart.
+    app.press(KeyCode::Char('1')).await;
+    for _ in 0..10 {
+        if app
+            .runtime
+            .state()
+            .jar()
+            .selected()
+            .is_some_and(|c| c.name == "store_session")
+        {
+            break;
+        }
+        app.press(KeyCode::Char('j')).await;
+    }
+    app.press(KeyCode::Char('s')).await;
+    assert!(
+        app.runtime
+            .state()
+            .attacker()
+            .jar
+            .cookies
+            .iter()
+            .any(|c| c.name == "store_session"),
+        "stolen"
+    );
+    app.press(KeyCode::Char('3')).await;
+    app.press(KeyCode::Char('R')).await;
+    let first = app.runtime.state().attacker().replays[0]
+        .outcome
+        .clone()
+        .expect("answered");
+    assert_eq!(first.verdict, Verdict::GotData, "{first:?}");
+    assert!(
+        first.evidence.iter().any(|e| e.contains("$43.00")),
+        "{:?}",
+        first.evidence
+    );
+
+    // The victim logs out of the Store; the replay is refused.
+    app.press(KeyCode::Esc).await;
+    app.press(KeyCode::Char('S')).await;
+    app.submit("/logout").await;
+    assert_eq!(app.path(), "/");
+    assert!(app.screen().contains("You are not logged in"));
+    app.press(KeyCode::Char('3')).await;
+    app.press(KeyCode::Char('R')).await;
+    let second = app.runtime.state().attacker().replays[1]
+        .outcome
+        .clone()
+        .expect("answered");
+    assert!(matches!(second.verdict, Verdict::Refused(_)), "{second:?}");
+    assert_eq!(second.final_url.path(), "/login");
+    assert!(app.screen().contains("#2"), "{}", app.screen());
+
+    // q quits.
+    app.press(KeyCode::Esc).await;
+    app.press(KeyCode::Char('q')).await;
+    assert!(app.runtime.quitting());
+}
