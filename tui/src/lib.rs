@@ -17,6 +17,17 @@ use backend::stack::{Stack, StackConfig};
 /// Runs `tui` as the command line asks: against running apps, or with the whole stack started
 /// in-process on free loopback ports.
 pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
+    // The screen answers at once; the stack and the browsers start behind it.
+    let mut screen = terminal::Screen::enter()?;
+    screen.terminal.draw(|frame| {
+        ui::splash(
+            frame,
+            "starting the identity server, the Store and the Forums…",
+        )
+    })?;
+    // The two browsers are built while the stack starts: both cost start-up time.
+    let timeout = cli.timeout;
+    let browsers = tokio::task::spawn_blocking(move || runtime::browsers(timeout));
     let (stack, store_url, forums_url) = match (cli.store_url, cli.forums_url) {
         (Some(store), Some(forums)) => (None, store, forums),
         _ => {
@@ -29,13 +40,15 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
             (Some(stack), urls.0, urls.1)
         }
     };
-    let runtime = runtime::Runtime::new(runtime::Options {
-        store_url,
-        forums_url,
-        cookie_jar: cli.cookie_jar,
-        timeout: cli.timeout,
-    })?;
-    let mut screen = terminal::Screen::enter()?;
+    let runtime = runtime::Runtime::with_browsers(
+        runtime::Options {
+            store_url,
+            forums_url,
+            cookie_jar: cli.cookie_jar,
+            timeout: cli.timeout,
+        },
+        browsers.await??,
+    )?;
     let result = runtime.run(&mut screen).await;
     drop(screen);
     if let Some(stack) = stack {

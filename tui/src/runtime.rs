@@ -49,15 +49,15 @@ pub struct Runtime {
 impl Runtime {
     /// Two browsers and the app on the Store's home page (not loaded until [`Runtime::start`]).
     pub fn new(options: Options) -> anyhow::Result<Self> {
-        let victim = Browser::new(BrowserOptions {
-            timeout: options.timeout,
-            ..BrowserOptions::default()
-        })?;
-        let attacker = Browser::new(BrowserOptions {
-            user_agent: "curl/8.5.0 (the attacker's own client)".into(),
-            timeout: options.timeout,
-            ..BrowserOptions::default()
-        })?;
+        let browsers = browsers(options.timeout)?;
+        Self::with_browsers(options, browsers)
+    }
+
+    /// The app with browsers made by [`browsers`] (e.g. built while the stack starts).
+    pub fn with_browsers(
+        options: Options,
+        (victim, attacker): (Browser, Browser),
+    ) -> anyhow::Result<Self> {
         if let Some(path) = &options.cookie_jar
             && path.exists()
         {
@@ -303,6 +303,28 @@ impl Runtime {
             _ => std::env::temp_dir().join("tui-cookies.txt"),
         }
     }
+}
+
+/// The victim's and the attacker's browsers, each with its own jar and User-Agent. Building an
+/// HTTP client loads the system's CA bundle, so the two are built in parallel.
+pub fn browsers(timeout: Duration) -> anyhow::Result<(Browser, Browser)> {
+    std::thread::scope(|scope| {
+        let attacker = scope.spawn(|| {
+            Browser::new(BrowserOptions {
+                user_agent: "curl/8.5.0 (the attacker's own client)".into(),
+                timeout,
+                ..BrowserOptions::default()
+            })
+        });
+        let victim = Browser::new(BrowserOptions {
+            timeout,
+            ..BrowserOptions::default()
+        })?;
+        let attacker = attacker
+            .join()
+            .map_err(|_| anyhow::anyhow!("building the attacker's browser panicked"))??;
+        Ok((victim, attacker))
+    })
 }
 
 /// One browser's loads, in the order they were asked for (the app matches answers to requests

@@ -65,11 +65,27 @@ pub struct Browser {
 
 #[derive(Debug)]
 struct Inner {
+    /// For http: built without the system's CA bundle, which takes tens of milliseconds to load.
     client: reqwest::Client,
+    /// For https: built with the CA bundle on first use, sharing the jar.
+    tls_client: std::sync::OnceLock<Result<reqwest::Client, String>>,
     jar: Jar,
     options: BrowserOptions,
     next_exchange: AtomicU64,
     next_load: AtomicU64,
+}
+
+/// A client sharing `jar`, redirects off, `*.localhost` resolved to loopback.
+fn client_builder(jar: &Jar, options: &BrowserOptions) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .cookie_provider(jar.provider())
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(LocalhostResolver)
+        // An environment proxy would capture *.localhost, which browsers never proxy, and the
+        // engine's job is talking to the local stack.
+        .no_proxy()
+        .timeout(options.timeout)
+        .connect_timeout(options.timeout)
 }
 
 /// One request's outcome, before it becomes part of a [`PageLoad`].
@@ -85,20 +101,14 @@ impl Browser {
     /// A browser with an empty jar.
     pub fn new(options: BrowserOptions) -> anyhow::Result<Self> {
         let jar = Jar::default();
-        let client = reqwest::Client::builder()
-            .cookie_provider(jar.provider())
-            .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(LocalhostResolver)
-            // An environment proxy would capture *.localhost, which browsers never proxy, and
-            // the engine's job is talking to the local stack.
-            .no_proxy()
-            .timeout(options.timeout)
-            .connect_timeout(options.timeout)
+        let client = client_builder(&jar, &options)
+            .tls_certs_only(Vec::new())
             .build()
             .context("cannot build the HTTP client")?;
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
+                tls_client: std::sync::OnceLock::new(),
                 jar,
                 options,
                 next_exchange: AtomicU64::new(1),
@@ -281,8 +291,23 @@ impl Browser {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
         };
-        let mut builder = inner
-            .client
+        let client = if url.scheme() == "https" {
+            let built = inner.tls_client.get_or_init(|| {
+                client_builder(&inner.jar, &inner.options)
+                    .build()
+                    .map_err(|e| format!("cannot build the HTTPS client: {e}"))
+            });
+            match built {
+                Ok(client) => client,
+                Err(error) => {
+                    exchange.error = Some(error.clone());
+                    return fetched;
+                }
+            }
+        } else {
+            &inner.client
+        };
+        let mut builder = client
             .request(reqwest_method, url.clone())
             .headers(header_map);
         if let Some(body) = body {

@@ -59,3 +59,14 @@ pub fn render(state: &State, frame: &mut Frame) {
         }
     }
 }
+
+/// The frame drawn while the embedded stack starts, so the screen answers at once.
+pub fn splash(frame: &mut ratatui::Frame, message: &str) {
+    use ratatui::widgets::{Block, Borders, Paragraph};
+    let area = frame.area();
+    let text = format!("tui · {message}");
+    frame.render_widget(
+        Paragraph::new(text).block(Block::default().borders(Borders::ALL).title(" tui ")),
+        area,
+    );
+}
