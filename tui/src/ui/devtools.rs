@@ -6,7 +6,7 @@ use crate::app::{Pane, State, Tab};
 use crate::ui::layout::Areas;
 use crate::ui::{attacker, cookies, forms, network, theme};
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
@@ -133,18 +133,5 @@ pub fn render(state: &State, frame: &mut Frame, areas: &Areas) {
 
     let pane = pane_lines(state, body.width);
     let top = offset(state, &pane, body.height);
-    let shown: Vec<Line> = pane
-        .lines
-        .iter()
-        .skip(top)
-        .take(usize::from(body.height))
-        .cloned()
-        .collect();
-    frame.render_widget(Paragraph::new(shown), body);
-    if let Some((line, x)) = pane.cursor
-        && line >= top
-        && line < top + usize::from(body.height)
-    {
-        frame.set_cursor_position(Position::new(body.x + x, body.y + (line - top) as u16));
-    }
+    super::draw_window(frame, &pane.lines, pane.cursor, top, body);
 }

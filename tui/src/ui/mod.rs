@@ -70,3 +70,24 @@ pub fn splash(frame: &mut ratatui::Frame, message: &str) {
         area,
     );
 }
+
+/// Draws the lines of a scrolled pane from line `top` into `body`, and the text cursor when
+/// it falls inside.
+pub(crate) fn draw_window(
+    frame: &mut Frame,
+    lines: &[ratatui::text::Line<'static>],
+    cursor: Option<(usize, u16)>,
+    top: usize,
+    body: ratatui::layout::Rect,
+) {
+    let height = usize::from(body.height);
+    let shown: Vec<ratatui::text::Line> = lines.iter().skip(top).take(height).cloned().collect();
+    frame.render_widget(ratatui::widgets::Paragraph::new(shown), body);
+    if let Some((line, x)) = cursor
+        && line >= top
+        && line < top + height
+    {
+        let row = u16::try_from(line - top).unwrap_or(u16::MAX);
+        frame.set_cursor_position(ratatui::layout::Position::new(body.x + x, body.y + row));
+    }
+}

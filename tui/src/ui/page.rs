@@ -9,10 +9,9 @@ use crate::ui::layout::Areas;
 use crate::ui::wrap::{Lines, Run, Spot, wrap};
 use crate::ui::{page_form, page_table, theme};
 use ratatui::Frame;
-use ratatui::layout::Position;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block as Panel, Paragraph};
+use ratatui::widgets::Block as Panel;
 
 /// Columns left of the content: the focus marker `▸` lives there.
 pub const MARGIN: usize = 2;
@@ -298,18 +297,5 @@ pub fn render(state: &State, frame: &mut Frame, areas: &Areas) {
     frame.render_widget(block, outer);
     let doc = document(state, body.width);
     let top = scroll(state, &doc, body.height);
-    let shown: Vec<Line> = doc
-        .lines
-        .iter()
-        .skip(top)
-        .take(usize::from(body.height))
-        .cloned()
-        .collect();
-    frame.render_widget(Paragraph::new(shown), body);
-    if let Some((line, x)) = doc.cursor
-        && line >= top
-        && line < top + usize::from(body.height)
-    {
-        frame.set_cursor_position(Position::new(body.x + x, body.y + (line - top) as u16));
-    }
+    super::draw_window(frame, &doc.lines, doc.cursor, top, body);
 }
