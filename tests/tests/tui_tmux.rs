@@ -6,7 +6,8 @@
 //! then quits and checks that the process exited 0 with the terminal restored.
 //!
 //! tmux comes from Debian's `tmux` package (`bash .ci/run` installs it); missing, it fails the
-//! test: it is never skipped. The binary is built with `cargo build -p tui --bin tui`.
+//! test: it is never skipped. The binary is the one `cargo test --workspace` builds, or built
+//! with `cargo build -p tui --bin tui` when it is missing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -34,9 +35,19 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds the `tui` binary (a no-op when it is fresh) and returns its path, as cargo reports it
-/// (so `CARGO_TARGET_DIR` and cargo's configuration are honoured).
+/// The `tui` binary. `cargo test --workspace` has just built it beside this test (the tui crate
+/// has integration tests, so cargo builds its binary), with the test run's feature set: use it.
+/// Otherwise (`cargo test -p e2e` alone) build it, and take its path as cargo reports it (so
+/// `CARGO_TARGET_DIR` and cargo's configuration are honoured). Building it separately when it
+/// is there would recompile much of the dependency tree: a plain `cargo build` unifies features
+/// differently from `cargo test`.
 fn tui_binary() -> PathBuf {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("tui")));
+    if let Some(binary) = beside.filter(|path| path.is_file()) {
+        return binary;
+    }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(&cargo)
         .args([
