@@ -79,6 +79,16 @@ impl TestIdentity {
         .await
     }
 
+    /// The status of a login.
+    async fn login_status(
+        &self,
+        login_id: &str,
+        password: &str,
+        application_id: Option<&str>,
+    ) -> StatusCode {
+        self.login(login_id, password, application_id).await.status
+    }
+
     async fn login(&self, login_id: &str, password: &str, application_id: Option<&str>) -> Reply {
         let mut body = json!({ "loginId": login_id, "password": password });
         if let Some(app) = application_id {
@@ -269,19 +279,17 @@ async fn login_id_matches_email_case_insensitively_and_username_exactly() {
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
     assert_eq!(
-        id.login("bob_the_builder", "a long password", None)
-            .await
-            .status,
+        id.login_status("bob_the_builder", "a long password", None)
+            .await,
         StatusCode::OK
     );
     assert_eq!(
-        id.login("Bob_The_Builder", "a long password", None)
-            .await
-            .status,
+        id.login_status("Bob_The_Builder", "a long password", None)
+            .await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        id.login("ALICE@Example.com", "password", None).await.status,
+        id.login_status("ALICE@Example.com", "password", None).await,
         StatusCode::OK
     );
 }
@@ -344,9 +352,8 @@ async fn login_203_then_change_password_completes_it_once() {
     assert_eq!(again.status, StatusCode::NOT_FOUND, "the id is single use");
 
     assert_eq!(
-        id.login("change-password@example.com", "password", Some(STORE))
-            .await
-            .status,
+        id.login_status("change-password@example.com", "password", Some(STORE))
+            .await,
         StatusCode::NOT_FOUND
     );
     let after = id
@@ -381,9 +388,8 @@ async fn login_212_when_the_tenant_gates_unverified_emails() {
     assert!(reply.json().get("token").is_none());
     // Users created before (skipVerification) still log in.
     assert_eq!(
-        id.login("alice@example.com", "password", Some(STORE))
-            .await
-            .status,
+        id.login_status("alice@example.com", "password", Some(STORE))
+            .await,
         StatusCode::OK
     );
 }
@@ -628,9 +634,8 @@ async fn login_409_with_the_lock_action_after_five_failures_in_the_window_then_u
     );
     // Other users are not affected.
     assert_eq!(
-        id.login("store-only@example.com", "password", Some(STORE))
-            .await
-            .status,
+        id.login_status("store-only@example.com", "password", Some(STORE))
+            .await,
         StatusCode::OK
     );
 
@@ -650,20 +655,18 @@ async fn failures_outside_the_window_do_not_lock() {
         .await;
     assert_eq!(patched.status, StatusCode::OK);
     assert_eq!(
-        id.login("alice@example.com", "nope-nope", None)
-            .await
-            .status,
+        id.login_status("alice@example.com", "nope-nope", None)
+            .await,
         StatusCode::NOT_FOUND
     );
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     assert_eq!(
-        id.login("alice@example.com", "nope-nope", None)
-            .await
-            .status,
+        id.login_status("alice@example.com", "nope-nope", None)
+            .await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        id.login("alice@example.com", "password", None).await.status,
+        id.login_status("alice@example.com", "password", None).await,
         StatusCode::OK
     );
 }
@@ -672,22 +675,19 @@ async fn failures_outside_the_window_do_not_lock() {
 async fn login_410_for_an_expired_user_and_423_for_a_locked_one() {
     let id = spawn_identity().await;
     assert_eq!(
-        id.login("expired@example.com", "password", Some(STORE))
-            .await
-            .status,
+        id.login_status("expired@example.com", "password", Some(STORE))
+            .await,
         StatusCode::GONE
     );
     assert_eq!(
-        id.login("locked@example.com", "password", Some(STORE))
-            .await
-            .status,
+        id.login_status("locked@example.com", "password", Some(STORE))
+            .await,
         StatusCode::LOCKED
     );
     // A wrong password on those accounts is still just 404.
     assert_eq!(
-        id.login("locked@example.com", "wrong-one", Some(STORE))
-            .await
-            .status,
+        id.login_status("locked@example.com", "wrong-one", Some(STORE))
+            .await,
         StatusCode::NOT_FOUND
     );
 }
@@ -705,9 +705,8 @@ async fn an_administrator_locks_and_expires_a_user_with_patch() {
     assert_eq!(locked.status, StatusCode::OK, "{}", locked.body);
     assert_eq!(locked.json()["user"]["active"], false);
     assert_eq!(
-        id.login("alice@example.com", "password", Some(STORE))
-            .await
-            .status,
+        id.login_status("alice@example.com", "password", Some(STORE))
+            .await,
         StatusCode::LOCKED
     );
     assert_eq!(
@@ -721,9 +720,8 @@ async fn an_administrator_locks_and_expires_a_user_with_patch() {
         StatusCode::OK
     );
     assert_eq!(
-        id.login("alice@example.com", "password", Some(STORE))
-            .await
-            .status,
+        id.login_status("alice@example.com", "password", Some(STORE))
+            .await,
         StatusCode::OK
     );
 
@@ -732,9 +730,8 @@ async fn an_administrator_locks_and_expires_a_user_with_patch() {
         .await;
     assert_eq!(expired.status, StatusCode::OK);
     assert_eq!(
-        id.login("alice@example.com", "password", Some(STORE))
-            .await
-            .status,
+        id.login_status("alice@example.com", "password", Some(STORE))
+            .await,
         StatusCode::GONE
     );
     assert_eq!(
@@ -747,9 +744,8 @@ async fn an_administrator_locks_and_expires_a_user_with_patch() {
         .await;
     assert_eq!(required.status, StatusCode::OK);
     assert_eq!(
-        id.login("alice@example.com", "password", Some(STORE))
+        id.login_status("alice@example.com", "password", Some(STORE))
             .await
-            .status
             .as_u16(),
         203
     );
@@ -765,15 +761,13 @@ async fn an_administrator_locks_and_expires_a_user_with_patch() {
         .await;
     assert_eq!(reset.status, StatusCode::OK);
     assert_eq!(
-        id.login("alice@example.com", "password", Some(STORE))
-            .await
-            .status,
+        id.login_status("alice@example.com", "password", Some(STORE))
+            .await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        id.login("alice@example.com", "reset by an admin", Some(STORE))
-            .await
-            .status,
+        id.login_status("alice@example.com", "reset by an admin", Some(STORE))
+            .await,
         StatusCode::OK
     );
 
@@ -840,9 +834,8 @@ async fn the_login_ip_is_the_body_ip_address_else_x_forwarded_for_else_the_peer(
         .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(
-        id.login("alice@example.com", "password", Some(FORUMS))
-            .await
-            .status,
+        id.login_status("alice@example.com", "password", Some(FORUMS))
+            .await,
         StatusCode::OK
     );
 
@@ -1030,7 +1023,7 @@ async fn the_no_kickstart_option_starts_empty() {
     );
     // The demo key does not exist there: a key that is sent must be valid.
     assert_eq!(
-        id.login("alice@example.com", "password", None).await.status,
+        id.login_status("alice@example.com", "password", None).await,
         StatusCode::UNAUTHORIZED
     );
     let status = id.send(id.http.get(id.url("/api/status"))).await;
@@ -1075,7 +1068,7 @@ async fn a_restart_on_the_same_database_loses_nothing_and_does_not_kickstart_aga
 
     let id = spawn_with(config).await;
     assert_eq!(
-        id.login("kept@example.com", "password", None).await.status,
+        id.login_status("kept@example.com", "password", None).await,
         StatusCode::OK
     );
     let alice = id.get_user(ALICE).await.json();
@@ -1096,13 +1089,12 @@ async fn a_restart_on_the_same_database_loses_nothing_and_does_not_kickstart_aga
     );
     // The tenant setting survived: one failure locks.
     assert_eq!(
-        id.login("kept@example.com", "wrong-password", None)
-            .await
-            .status,
+        id.login_status("kept@example.com", "wrong-password", None)
+            .await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        id.login("kept@example.com", "password", None).await.status,
+        id.login_status("kept@example.com", "password", None).await,
         StatusCode::CONFLICT
     );
 }
