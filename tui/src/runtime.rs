@@ -110,10 +110,8 @@ impl Runtime {
 
     /// Feeds one message to the app and runs the effects it asks for.
     pub fn dispatch(&mut self, msg: Msg) {
-        if matches!(msg, Msg::Loaded { .. }) {
-            self.in_flight = self.in_flight.saturating_sub(1);
-        }
         if let Msg::Loaded { load, .. } = &msg {
+            self.in_flight = self.in_flight.saturating_sub(1);
             for exchange in &load.exchanges {
                 self.exchanges.insert(exchange.id, exchange.clone());
             }

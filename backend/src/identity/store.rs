@@ -716,18 +716,8 @@ impl Store {
         now: i64,
         window_ms: i64,
     ) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO failed_logins (user_id, count, first_failure) VALUES (?1, 1, ?2)
-             ON CONFLICT (user_id) DO UPDATE SET
-                count = CASE WHEN ?2 - first_failure > ?3 THEN 1 ELSE count + 1 END,
-                first_failure = CASE WHEN ?2 - first_failure > ?3 THEN ?2 ELSE first_failure END
-             RETURNING count",
-        )
-        .bind(user_id)
-        .bind(now)
-        .bind(window_ms)
-        .fetch_one(&self.pool)
-        .await?)
+        self.count_failure("failed_logins", "user_id", user_id, now, window_ms)
+            .await
     }
 
     /// Counts a failed login for a login id that matches no user (keyed by its digest).
@@ -737,18 +727,40 @@ impl Store {
         now: i64,
         window_ms: i64,
     ) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO unknown_login_failures (login_id_hash, count, first_failure) VALUES (?1, 1, ?2)
-             ON CONFLICT (login_id_hash) DO UPDATE SET
+        let key = digest(&login_id.to_lowercase());
+        self.count_failure(
+            "unknown_login_failures",
+            "login_id_hash",
+            &key,
+            now,
+            window_ms,
+        )
+        .await
+    }
+
+    /// One windowed counter upsert: restarts at 1 when the window since the first failure has
+    /// passed. `table` and `column` are this module's constants, never input.
+    async fn count_failure(
+        &self,
+        table: &'static str,
+        column: &'static str,
+        key: &str,
+        now: i64,
+        window_ms: i64,
+    ) -> anyhow::Result<i64> {
+        let sql = format!(
+            "INSERT INTO {table} ({column}, count, first_failure) VALUES (?1, 1, ?2)
+             ON CONFLICT ({column}) DO UPDATE SET
                 count = CASE WHEN ?2 - first_failure > ?3 THEN 1 ELSE count + 1 END,
                 first_failure = CASE WHEN ?2 - first_failure > ?3 THEN ?2 ELSE first_failure END
-             RETURNING count",
-        )
-        .bind(digest(&login_id.to_lowercase()))
-        .bind(now)
-        .bind(window_ms)
-        .fetch_one(&self.pool)
-        .await?)
+             RETURNING count"
+        );
+        Ok(sqlx::query_scalar(&sql)
+            .bind(key)
+            .bind(now)
+            .bind(window_ms)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Applies an action to a user (and forgets the counted failures).

@@ -32,10 +32,10 @@ pub async fn show(
         };
         return Ok(Json(cart).into_response());
     }
+    let csrf = auth.csrf_token().await?;
     let page = CartPage {
-        layout: Layout::new(state.site, "Shopping cart")
-            .logged_in(&user.user.name, auth.csrf_token().await?),
-        csrf: auth.csrf_token().await?,
+        layout: Layout::new(state.site, "Shopping cart").logged_in(&user.user.name, csrf.clone()),
+        csrf,
         rows: items.iter().map(CartRow::from).collect(),
         total: format_cents(total_cents),
         products: state.data.carts.products().await?,
