@@ -19,13 +19,17 @@ struct Driver {
 
 impl Driver {
     async fn start(stack: &Stack) -> Self {
-        let mut runtime = Runtime::new(Options {
+        Self::start_with(Options {
             store_url: stack.store_url().clone(),
             forums_url: stack.forums_url().clone(),
             cookie_jar: None,
             timeout: Duration::from_secs(10),
         })
-        .unwrap();
+        .await
+    }
+
+    async fn start_with(options: Options) -> Self {
+        let mut runtime = Runtime::new(options).unwrap();
         runtime.dispatch(Msg::Resize(Rect::new(0, 0, WIDTH, HEIGHT)));
         runtime.start();
         let mut driver = Self { runtime };
@@ -238,4 +242,42 @@ async fn a_user_logs_in_to_both_sites_sees_the_jar_and_a_stolen_cookie_dies_at_l
     app.press(KeyCode::Esc).await;
     app.press(KeyCode::Char('q')).await;
     assert!(app.runtime.quitting());
+}
+
+#[tokio::test]
+async fn the_cookie_jar_file_is_saved_on_exit_and_loaded_at_the_next_start() {
+    let stack = Stack::start(StackConfig::ephemeral()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["jar.txt", "jar.json"] {
+        let path = dir.path().join(file);
+        let options = Options {
+            store_url: stack.store_url().clone(),
+            forums_url: stack.forums_url().clone(),
+            cookie_jar: Some(path.clone()),
+            timeout: Duration::from_secs(10),
+        };
+        let mut app = Driver {
+            runtime: Runtime::new(options.clone()).unwrap(),
+        };
+        app.runtime
+            .dispatch(Msg::Resize(Rect::new(0, 0, WIDTH, HEIGHT)));
+        app.runtime.start();
+        app.settle().await;
+        app.follow("Log in").await;
+        app.log_in("alice@example.com", "password").await;
+        assert_eq!(app.path(), "/shopping-cart");
+        app.runtime.save_jar_on_exit().unwrap();
+        assert!(path.is_file(), "{file} written");
+
+        // A new start with the same file is still logged in.
+        let mut next = Driver::start_with(options).await;
+        assert_eq!(next.path(), "/", "{file}");
+        next.press(KeyCode::Char('S')).await;
+        next.follow("Shopping cart").await;
+        assert_eq!(next.path(), "/shopping-cart", "{file}: {}", next.screen());
+        assert!(
+            next.screen().contains("Signed in as Alice Shopper"),
+            "{file}"
+        );
+    }
 }

@@ -202,3 +202,30 @@ async fn expired_sessions_are_deleted_from_the_store_by_the_cleanup_task() {
         "the expired record was deleted"
     );
 }
+
+#[tokio::test]
+async fn an_https_public_url_makes_every_session_cookie_secure() {
+    let mut config = StackConfig::ephemeral();
+    config.store.public_url = Some("https://store.example".parse().unwrap());
+    let app = TestApp::spawn_with(config).await;
+    // TLS is a proxy's job: the app itself is reached over plain http on its own address.
+    let base = format!("http://store.localhost:{}", app.stack.store.addr().port());
+    let form = app.browser().get(&format!("{base}/login")).await;
+    let cookie = form.cookie("store_session").unwrap();
+    assert_eq!(cookie.secure(), Some(true), "{cookie}");
+    assert_eq!(cookie.http_only(), Some(true));
+    // The removal cookie too (tower-sessions 0.14 sends it without Secure).
+    let logout = read(
+        app.bare_client()
+            .post(format!("{base}/logout"))
+            .header("Cookie", format!("store_session={}", cookie.value()))
+            .form(&[("csrf_token", form.csrf())]),
+    )
+    .await;
+    logout.assert_redirect_to("/");
+    let removal = logout
+        .cookie("store_session")
+        .expect("logout clears the cookie");
+    assert_eq!(removal.max_age(), Some(time::Duration::ZERO));
+    assert_eq!(removal.secure(), Some(true), "{removal}");
+}
