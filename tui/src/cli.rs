@@ -1,6 +1,7 @@
 //! The `tui` command line.
 
-use clap::Parser;
+use crate::flow::SiteFilter;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
@@ -13,6 +14,10 @@ use url::Url;
 #[derive(Debug, Parser)]
 #[command(name = "tui", version, about)]
 pub struct Cli {
+    /// Without a command: the interactive browser.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// The Store's URL, e.g. http://store.localhost:8080 (with --forums-url: use running apps).
     #[arg(long, env = "STORE_URL", requires = "forums_url")]
     pub store_url: Option<Url>,
@@ -33,4 +38,80 @@ pub struct Cli {
     /// Bound on each request the browser makes.
     #[arg(long, default_value = "10s", value_parser = backend::cli::parse_duration)]
     pub timeout: Duration,
+}
+
+/// `tui`'s commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the article's scenario (FLOW.md steps 1–18, then logout) headless: each step printed
+    /// as it happens with PASS or FAIL; exit status 0 only if every step passed.
+    ///
+    /// With no URLs it starts the embedded stack with a short idle timeout, so the expiry steps
+    /// take a second or two.
+    Flow(FlowArgs),
+}
+
+/// Flags of `tui flow`.
+#[derive(Debug, Args)]
+pub struct FlowArgs {
+    /// The Store's URL (with --forums-url: run against running apps).
+    #[arg(long, env = "STORE_URL", requires = "forums_url")]
+    pub store_url: Option<Url>,
+
+    /// The Forums' URL.
+    #[arg(long, env = "FORUMS_URL", requires = "store_url")]
+    pub forums_url: Option<Url>,
+
+    /// The login id.
+    #[arg(long, default_value = "alice@example.com")]
+    pub user: String,
+
+    /// The password (from the environment rather than the command line where others can see
+    /// it: FLOW_PASSWORD).
+    #[arg(
+        long,
+        env = "FLOW_PASSWORD",
+        default_value = "password",
+        hide_default_value = true
+    )]
+    pub password: String,
+
+    /// Which app's steps: store (1–12, 18–20), forums (13–17) or both.
+    #[arg(long, value_enum, default_value_t = SiteFilter::Both)]
+    pub site: SiteFilter,
+
+    /// Only these steps (and the ones they need), e.g. 1-7,13,18-20.
+    #[arg(long, value_parser = crate::flow::parse_steps)]
+    pub steps: Option<std::collections::BTreeSet<u8>>,
+
+    /// The apps' session idle timeout: the embedded stack is started with it (default 1s);
+    /// for running apps it says how long to wait for expiry (default: the session cookie's
+    /// Max-Age).
+    #[arg(long, value_parser = backend::cli::parse_duration)]
+    pub idle_timeout: Option<Duration>,
+
+    /// How to print the run.
+    #[arg(long, value_enum, default_value_t = FlowFormat::Text)]
+    pub format: FlowFormat,
+
+    /// Print cookie values and tokens instead of their fingerprints.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Bound on each request.
+    #[arg(long, default_value = "10s", value_parser = backend::cli::parse_duration)]
+    pub timeout: Duration,
+}
+
+/// Output formats of `tui flow`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FlowFormat {
+    /// Each step as it happens, for people.
+    Text,
+    /// One JSON document: steps, exchanges, verdicts.
+    Json,
+    /// A PlantUML sequence diagram of the observed exchanges.
+    Plantuml,
+    /// A Mermaid sequence diagram of the observed exchanges.
+    Mermaid,
 }

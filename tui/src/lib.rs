@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod engine;
+pub mod flow;
 pub mod runtime;
 pub mod terminal;
 pub mod ui;

@@ -600,7 +600,7 @@ fn describe_error(error: &reqwest::Error, url: &Url, timeout: Duration) -> Strin
 }
 
 /// `300 ms`, `2.5 s`.
-fn human_duration(duration: Duration) -> String {
+pub fn human_duration(duration: Duration) -> String {
     if duration < Duration::from_secs(1) {
         format!("{} ms", duration.as_millis())
     } else {

@@ -14,7 +14,7 @@ pub mod redirect;
 pub mod resolve;
 pub mod server_timing;
 
-pub use browser::{BODY_LIMIT, Browser, BrowserOptions};
+pub use browser::{BODY_LIMIT, Browser, BrowserOptions, human_duration};
 pub use curl::curl_command;
 pub use html::parse_page;
 pub use jar::JarFormat;

@@ -1,0 +1,17 @@
+//! `tui flow`: the article's scenario (FLOW.md steps 1–18, and the logout that ends a stolen
+//! session), run headless with the same browser engine the interactive TUI uses, each step
+//! checked against what the article says and reported as PASS, FAIL or SKIP.
+//!
+//! [`steps`] is the scenario's table, [`report`] the data a run produces, [`format`] its text,
+//! JSON and sequence-diagram forms.
+
+// pub mod command;
+pub mod format;
+mod observe;
+pub mod report;
+mod runner;
+pub mod steps;
+
+pub use report::*;
+pub use runner::{Event, FlowOptions, run};
+pub use steps::{STEPS, SiteFilter, Step, parse_steps};
