@@ -84,7 +84,7 @@ pub struct FlowArgs {
     #[arg(long, value_parser = crate::flow::parse_steps)]
     pub steps: Option<std::collections::BTreeSet<u8>>,
 
-    /// The apps' session idle timeout: the embedded stack is started with it (default 1s);
+    /// The apps' session idle timeout: the embedded stack is started with it (default 2s);
     /// for running apps it says how long to wait for expiry (default: the session cookie's
     /// Max-Age).
     #[arg(long, value_parser = backend::cli::parse_duration)]

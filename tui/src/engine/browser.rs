@@ -29,6 +29,11 @@ use url::Url;
 /// Response bodies are kept (and parsed) up to this many bytes.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
+/// Exchange and load ids are unique in the process, across browsers: the victim's and the
+/// attacker's exchanges share one network log, and a flow report names exchanges by id.
+static NEXT_EXCHANGE: AtomicU64 = AtomicU64::new(1);
+static NEXT_LOAD: AtomicU64 = AtomicU64::new(1);
+
 /// Name/value pairs: headers, or cookies.
 type Pairs = Vec<(String, String)>;
 
@@ -56,8 +61,8 @@ impl Default for BrowserOptions {
     }
 }
 
-/// A browser with its own cookie jar. Cheap to clone: clones share the client, the jar and the
-/// exchange counter. Two `Browser::new` are two isolated identities (a victim and an attacker).
+/// A browser with its own cookie jar. Cheap to clone: clones share the client and the jar.
+/// Two `Browser::new` are two isolated identities (a victim and an attacker).
 #[derive(Clone, Debug)]
 pub struct Browser {
     inner: Arc<Inner>,
@@ -71,8 +76,6 @@ struct Inner {
     tls_client: std::sync::OnceLock<Result<reqwest::Client, String>>,
     jar: Jar,
     options: BrowserOptions,
-    next_exchange: AtomicU64,
-    next_load: AtomicU64,
 }
 
 /// A client sharing `jar`, redirects off, `*.localhost` resolved to loopback.
@@ -111,8 +114,6 @@ impl Browser {
                 tls_client: std::sync::OnceLock::new(),
                 jar,
                 options,
-                next_exchange: AtomicU64::new(1),
-                next_load: AtomicU64::new(1),
             }),
         })
     }
@@ -126,7 +127,7 @@ impl Browser {
     /// response when it is HTML. GET form fields go into the query (replacing it, as browsers
     /// do); POST form fields are the `application/x-www-form-urlencoded` body.
     pub async fn load(&self, request: Request) -> PageLoad {
-        let load_id = self.inner.next_load.fetch_add(1, Ordering::Relaxed);
+        let load_id = NEXT_LOAD.fetch_add(1, Ordering::Relaxed);
         let Request {
             mut method,
             mut url,
@@ -240,7 +241,7 @@ impl Browser {
         extra_headers: &[(String, String)],
     ) -> Fetched {
         let inner = &self.inner;
-        let id = inner.next_exchange.fetch_add(1, Ordering::Relaxed);
+        let id = NEXT_EXCHANGE.fetch_add(1, Ordering::Relaxed);
         let (request_headers, cookies_sent) = self.request_headers(url, body, extra_headers);
         let exchange = Exchange {
             id,

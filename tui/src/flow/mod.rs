@@ -5,7 +5,7 @@
 //! [`steps`] is the scenario's table, [`report`] the data a run produces, [`format`] its text,
 //! JSON and sequence-diagram forms.
 
-// pub mod command;
+pub mod command;
 pub mod format;
 mod observe;
 pub mod report;

@@ -515,7 +515,9 @@ impl<'a> Run<'a> {
         } else {
             shown.expect(false, || "there was no cart page".to_owned());
         }
-        self.finish(9, &hop.into_iter().collect::<Vec<_>>(), shown);
+        // The extension reads came after step 9's page: listed there too, a diagram draws them
+        // after it.
+        self.finish(9, &exchanges, shown);
         if let Some(page) = loads.last().and_then(|load| load.page.clone()) {
             self.store.page = Some(page);
         }

@@ -1,0 +1,151 @@
+//! `tui flow` on the command line: start the embedded stack (or use running apps), run the
+//! scenario, print it, and exit 0 only if every step passed.
+
+use super::format::{Text, mermaid, plantuml};
+use super::{Event, FlowOptions, Report, run};
+use crate::cli::{FlowArgs, FlowFormat};
+use crate::engine::human_duration;
+use backend::session::SessionPolicy;
+use backend::stack::{Stack, StackConfig};
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// The embedded stack's idle timeout when `--idle-timeout` is not given: short enough that
+/// the waits take about five seconds, long enough that the steps between two waits (the
+/// Forums' login among them) fit in it with a wide margin on a loaded machine.
+pub const EMBEDDED_IDLE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Exit status when the run could not start (a site unreachable, the stack failed).
+const CANNOT_RUN: u8 = 2;
+
+/// Runs `tui flow`.
+pub async fn main(args: FlowArgs) -> ExitCode {
+    match run_command(args).await {
+        Ok(report) if report.passed => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(CANNOT_RUN)
+        }
+    }
+}
+
+async fn run_command(args: FlowArgs) -> anyhow::Result<Report> {
+    let (stack, mut options) = match (&args.store_url, &args.forums_url) {
+        (Some(store), Some(forums)) => {
+            let mut options = FlowOptions::new(store.clone(), forums.clone());
+            options.idle_timeout = args.idle_timeout;
+            (None, options)
+        }
+        _ => {
+            let idle = args.idle_timeout.unwrap_or(EMBEDDED_IDLE_TIMEOUT);
+            let stack = Stack::start(StackConfig::ephemeral().with_policy(SessionPolicy {
+                idle_timeout: idle,
+                ..SessionPolicy::default()
+            }))
+            .await?;
+            let mut options =
+                FlowOptions::new(stack.store_url().clone(), stack.forums_url().clone());
+            options.idle_timeout = Some(idle);
+            (Some(stack), options)
+        }
+    };
+    options.user = args.user;
+    options.password = args.password;
+    options.site = args.site;
+    options.steps = args.steps;
+    options.show_secrets = args.show_secrets;
+    options.timeout = args.timeout;
+
+    let mut printer = Printer::new(args.format);
+    let report = run(&options, &mut |event| printer.event(event)).await;
+    if let Some(stack) = stack {
+        stack.stop().await?;
+    }
+    let report = report?;
+    printer.finish(&report)?;
+    Ok(report)
+}
+
+/// Prints steps as they happen (text) or the whole report at the end (JSON, diagrams), and
+/// the progress of waits on a terminal's stderr.
+struct Printer {
+    format: FlowFormat,
+    text: Text,
+    /// stderr is a terminal: waits are shown as a line that counts down.
+    live: bool,
+    /// A countdown line is on screen and must be cleared before the next output.
+    counting: bool,
+    /// The wait last announced, for non-terminals (one line per wait).
+    announced: Option<String>,
+}
+
+impl Printer {
+    fn new(format: FlowFormat) -> Self {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        Self {
+            format,
+            text: Text::new(color),
+            live: std::io::stderr().is_terminal(),
+            counting: false,
+            announced: None,
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>) {
+        match event {
+            Event::Step(step) => {
+                self.clear_countdown();
+                self.announced = None;
+                if self.format == FlowFormat::Text {
+                    print!("{}", self.text.section_and_step(step));
+                    let _ = std::io::stdout().flush();
+                }
+            }
+            Event::Waiting {
+                why,
+                remaining,
+                total,
+            } => self.waiting(why, remaining, total),
+        }
+    }
+
+    fn waiting(&mut self, why: &str, remaining: Duration, total: Duration) {
+        let mut err = std::io::stderr().lock();
+        if self.live {
+            let _ = write!(
+                err,
+                "\r\x1b[2K  waiting {} {why}… {} left",
+                human_duration(total),
+                human_duration(remaining)
+            );
+            self.counting = true;
+        } else if self.announced.as_deref() != Some(why) {
+            let _ = writeln!(err, "  waiting {} {why}…", human_duration(total));
+            self.announced = Some(why.to_owned());
+        }
+        let _ = err.flush();
+    }
+
+    fn clear_countdown(&mut self) {
+        if self.counting {
+            eprint!("\r\x1b[2K");
+            self.counting = false;
+        }
+    }
+
+    fn finish(&mut self, report: &Report) -> anyhow::Result<()> {
+        self.clear_countdown();
+        let out = match self.format {
+            FlowFormat::Text => self.text.summary(report),
+            FlowFormat::Json => serde_json::to_string_pretty(report)? + "\n",
+            FlowFormat::Plantuml => plantuml(report),
+            FlowFormat::Mermaid => mermaid(report),
+        };
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(out.as_bytes())?;
+        stdout.flush()?;
+        Ok(())
+    }
+}
