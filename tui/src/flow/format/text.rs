@@ -42,8 +42,26 @@ impl Text {
         let mut out = Lines::default();
         self.heading(step.section, &mut out);
         self.head(step, &mut out);
+        let mut earlier: Vec<(String, u8, usize)> = Vec::new();
         for exchange in &step.exchanges {
-            self.exchange(exchange, step.number, &mut out);
+            match self.printed.get(&exchange.id) {
+                Some(&first) => {
+                    let what = format!("{} {}", exchange.method, exchange.path);
+                    match earlier.last_mut() {
+                        Some((last, step, count)) if *last == what && *step == first => *count += 1,
+                        _ => earlier.push((what, first, 1)),
+                    }
+                }
+                None => self.exchange(exchange, step.number, &mut out),
+            }
+        }
+        for (what, first, count) in earlier {
+            let times = if count > 1 {
+                format!(" ×{count}")
+            } else {
+                String::new()
+            };
+            out.push(BODY, &format!("↑ {what}{times}: shown under step {first}"));
         }
         for fact in &step.observed {
             out.push(BODY, &format!("· {fact}"));
@@ -109,18 +127,10 @@ impl Text {
         }
     }
 
-    /// The exchange in full the first time; after that, which step showed it.
+    /// An exchange in full (the first step that has it).
     fn exchange(&mut self, exchange: &ExchangeRecord, step: u8, out: &mut Lines) {
-        let (method, path) = (&exchange.method, &exchange.path);
-        if let Some(first) = self.printed.get(&exchange.id) {
-            out.push(
-                BODY,
-                &format!("↑ {method} {path}: shown under step {first}"),
-            );
-            return;
-        }
         self.printed.insert(exchange.id, step);
-        out.push(BODY, &format!("→ {method} {}", exchange.url));
+        out.push(BODY, &format!("→ {} {}", exchange.method, exchange.url));
         if !exchange.cookies_sent.is_empty() {
             let cookies: Vec<String> = (exchange.cookies_sent.iter())
                 .map(|cookie| format!("{}={}", cookie.name, cookie.value))
