@@ -124,20 +124,17 @@ async fn an_unreachable_store_is_an_error_naming_it() {
     );
 }
 
-/// Runner bug, to un-ignore once fixed: step 12 compares the id set at the relogin with step
-/// 7's, not with the id the browser held just before its `POST /login`.
+/// The relogin's fixation check compares with the id the browser held just before its
+/// `POST /login` (the login page's anonymous session), not with the expired one.
 #[tokio::test]
-#[ignore = "runner bug: step 12's fixation check compares with step 7's id"]
 async fn a_relogin_that_keeps_the_session_id_fails_step_12_too() {
     let report = run_against(Misconfiguration::NoRotation, [12]).await;
     assert_fails(&report, 12, "the session id was not rotated at login");
 }
 
-/// Runner bug, to un-ignore once fixed: the Store cookie is looked up in the jar under the
-/// Store's host only, so a `Domain` cookie is lost after step 7, and the later steps fail or
-/// skip for that instead.
+/// A `Domain` session cookie is still the Store's session after step 7: the later steps judge
+/// the real leak, not a cookie they failed to find.
 #[tokio::test]
-#[ignore = "runner bug: a Domain session cookie is not found in the jar after step 7"]
 async fn a_session_cookie_for_all_of_localhost_is_still_the_store_session_later() {
     let report = run_against(Misconfiguration::DomainLocalhost, [13, 18]).await;
     assert_fails(

@@ -9,8 +9,8 @@ use super::observe::{
 use super::report::{Actor, ExchangeRecord, Report, Site, StepReport, Verdict};
 use super::steps::{SiteFilter, Step, plan};
 use crate::engine::{
-    Browser, BrowserOptions, CookieView, Exchange, Expiry, FieldKind, Page, PageLoad, Request,
-    human_duration,
+    Browser, BrowserOptions, CookieView, Exchange, Expiry, FieldKind, NotSent, Page, PageLoad,
+    Request, human_duration,
 };
 use shared::paths::{common, form, forums, store};
 use std::collections::BTreeSet;
@@ -342,13 +342,14 @@ impl<'a> Run<'a> {
             .collect()
     }
 
-    /// The user's cookie `name` as the jar holds it for `url`'s host.
+    /// The user's cookie `name` that the jar has for `url`'s host (host-only or through a
+    /// `Domain`), expired or not.
     fn jar_cookie(&self, url: &Url, name: &str) -> Option<CookieView> {
-        let host = url.host_str()?;
         self.victim
-            .cookies()
+            .decisions_for(url)
             .into_iter()
-            .find(|cookie| cookie.name == name && cookie.domain == host)
+            .find(|d| d.cookie.name == name && d.not_sent != Some(NotSent::Host))
+            .map(|d| d.cookie)
     }
 
     /// Fills the login form on `page` and submits it.
@@ -671,7 +672,8 @@ impl<'a> Run<'a> {
             return;
         }
         let at = stale.final_url.clone();
-        let before = vec![(cookie.name.clone(), cookie.value.clone())];
+        // What the browser holds now: the anonymous session of the login page it was sent to.
+        let before = self.cookies_for(&at);
         let login = match self.submit_login(stale.page.as_ref(), &at).await {
             Ok(login) => login,
             Err(reason) => return self.skip(&[12], &format!("cannot log in again: {reason}")),
