@@ -1,5 +1,6 @@
 //! A terminal browser for the cookie-session login flow, with its devtools open: a page view,
-//! the cookie jar, the network log and an attacker who replays a stolen cookie.
+//! the cookie jar, the network log, an attacker who replays a stolen cookie, and the article's
+//! scenario run step by step with its verdicts.
 //!
 //! `engine` is the browser with no UI; `app` holds the state and the only code that changes it;
 //! `ui` draws that state and knows no HTTP.
@@ -29,8 +30,9 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
     // The two browsers are built while the stack starts: both cost start-up time.
     let timeout = cli.timeout;
     let browsers = tokio::task::spawn_blocking(move || runtime::browsers(timeout));
-    let (stack, store_url, forums_url) = match (cli.store_url, cli.forums_url) {
-        (Some(store), Some(forums)) => (None, store, forums),
+    // The embedded stack's idle timeout is known; running apps' is read from their cookie.
+    let (stack, store_url, forums_url, idle_timeout) = match (cli.store_url, cli.forums_url) {
+        (Some(store), Some(forums)) => (None, store, forums, None),
         _ => {
             let config = StackConfig::ephemeral().with_policy(SessionPolicy {
                 idle_timeout: cli.idle_timeout,
@@ -38,7 +40,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
             });
             let stack = Stack::start(config).await?;
             let urls = (stack.store_url().clone(), stack.forums_url().clone());
-            (Some(stack), urls.0, urls.1)
+            (Some(stack), urls.0, urls.1, Some(cli.idle_timeout))
         }
     };
     let runtime = runtime::Runtime::with_browsers(
@@ -47,6 +49,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
             forums_url,
             cookie_jar: cli.cookie_jar,
             timeout: cli.timeout,
+            idle_timeout,
         },
         browsers.await??,
     )?;

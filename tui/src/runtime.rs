@@ -1,9 +1,11 @@
 //! The runtime: runs the app's effects with two browsers (the victim and the attacker, each
-//! with its own jar and User-Agent), feeds the answers back as messages, and drives the screen
-//! from terminal events. The only place where the app meets I/O.
+//! with its own jar and User-Agent) and the article's scenario (`tui flow`'s runner, with
+//! browsers of its own), feeds the answers back as messages, and drives the screen from
+//! terminal events. The only place where the app meets I/O.
 
-use crate::app::{Effect, Msg, State, Who, update};
+use crate::app::{Effect, FlowMsg, Msg, State, Who, update};
 use crate::engine::{Browser, BrowserOptions, Exchange, JarFormat, Request, curl_command};
+use crate::flow::{self, FlowOptions};
 use crate::terminal::Screen;
 use crate::ui;
 use anyhow::Context as _;
@@ -28,7 +30,14 @@ pub struct Options {
     pub cookie_jar: Option<PathBuf>,
     /// Bound on each request.
     pub timeout: Duration,
+    /// The apps' session idle timeout, when the runtime knows it (the embedded stack's);
+    /// `None`: a run of the scenario reads it from the session cookie's `Max-Age`.
+    pub idle_timeout: Option<Duration>,
 }
+
+/// The longest wait a run of the scenario from the TUI makes: steps that need longer (expiry
+/// against a 30-minute idle timeout) are skipped with the runner's reason, not waited for.
+pub const FLOW_MAX_WAIT: Duration = Duration::from_secs(10);
 
 /// The app, its browsers, and the messages in flight.
 pub struct Runtime {
@@ -38,9 +47,12 @@ pub struct Runtime {
     queues: HashMap<Who, mpsc::UnboundedSender<Request>>,
     messages: mpsc::UnboundedReceiver<Msg>,
     messages_tx: mpsc::UnboundedSender<Msg>,
+    /// Loads and scenario runs whose answer has not come back yet.
     in_flight: usize,
     exchanges: HashMap<u64, Exchange>,
     cookie_jar: Option<PathBuf>,
+    timeout: Duration,
+    idle_timeout: Option<Duration>,
     copied: Vec<String>,
     terminal_clipboard: bool,
     quit: bool,
@@ -80,6 +92,8 @@ impl Runtime {
             in_flight: 0,
             exchanges: HashMap::new(),
             cookie_jar: options.cookie_jar,
+            timeout: options.timeout,
+            idle_timeout: options.idle_timeout,
             copied: Vec::new(),
             terminal_clipboard: false,
             quit: false,
@@ -110,17 +124,24 @@ impl Runtime {
 
     /// Feeds one message to the app and runs the effects it asks for.
     pub fn dispatch(&mut self, msg: Msg) {
-        if let Msg::Loaded { load, .. } = &msg {
-            self.in_flight = self.in_flight.saturating_sub(1);
-            for exchange in &load.exchanges {
-                self.exchanges.insert(exchange.id, exchange.clone());
+        match &msg {
+            Msg::Loaded { load, .. } => {
+                self.in_flight = self.in_flight.saturating_sub(1);
+                for exchange in &load.exchanges {
+                    self.exchanges.insert(exchange.id, exchange.clone());
+                }
             }
+            Msg::Flow(FlowMsg::Done { .. } | FlowMsg::Failed(_)) => {
+                self.in_flight = self.in_flight.saturating_sub(1);
+            }
+            _ => {}
         }
         let effects = update(&mut self.state, msg);
         self.apply_all(effects);
     }
 
-    /// Processes answers until no load is in flight (tests and scripted runs).
+    /// Processes answers until no load and no run of the scenario is in flight (tests and
+    /// scripted runs).
     pub async fn settle(&mut self) {
         while self.in_flight > 0 || !self.messages.is_empty() {
             match self.messages.recv().await {
@@ -249,6 +270,15 @@ impl Runtime {
                 }
                 None => self.notify(Msg::Error(format!("no exchange #{id}"))),
             },
+            Effect::RunFlow => {
+                let mut options =
+                    FlowOptions::new(self.state.store_url.clone(), self.state.forums_url.clone());
+                options.idle_timeout = self.idle_timeout;
+                options.max_wait = Some(FLOW_MAX_WAIT);
+                options.timeout = self.timeout;
+                spawn_flow(options, self.messages_tx.clone());
+                self.in_flight += 1;
+            }
             Effect::Quit => self.quit = true,
         }
     }
@@ -352,6 +382,59 @@ fn spawn_worker(
         }
     });
     tx
+}
+
+/// Runs the scenario on a thread of its own, its events sent back as [`Msg::Flow`] and ending
+/// with one `Done` or `Failed`, even if the run panics. The runner makes its own browsers, so
+/// the victim's jar is never touched. A thread with its own runtime, not a task: the runner's
+/// future is not `Send` (it holds its observer across awaits), and this keeps it off the
+/// screen's runtime whatever kind that is.
+fn spawn_flow(options: FlowOptions, messages: mpsc::UnboundedSender<Msg>) {
+    let events = messages.clone();
+    let not_started = messages.clone();
+    let run = move || -> anyhow::Result<flow::Report> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let mut observer = |event: flow::Event<'_>| {
+            let msg = match event {
+                flow::Event::Step(step) => FlowMsg::Step(step.clone()),
+                flow::Event::Waiting {
+                    why,
+                    remaining,
+                    total,
+                } => FlowMsg::Waiting {
+                    why: why.to_owned(),
+                    remaining,
+                    total,
+                },
+            };
+            let _ = events.send(Msg::Flow(msg));
+        };
+        runtime.block_on(flow::run(&options, &mut observer))
+    };
+    let thread = std::thread::Builder::new()
+        .name("tui-flow".to_owned())
+        .spawn(move || {
+            let end = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+                Ok(Ok(report)) => {
+                    let (passed, failed, skipped) = report.counts();
+                    FlowMsg::Done {
+                        passed,
+                        failed,
+                        skipped,
+                        elapsed: Duration::from_secs_f64(report.total_ms / 1000.0),
+                    }
+                }
+                Ok(Err(error)) => FlowMsg::Failed(format!("{error:#}")),
+                Err(_) => FlowMsg::Failed("the run stopped with a panic".to_owned()),
+            };
+            let _ = messages.send(Msg::Flow(end));
+        });
+    if let Err(error) = thread {
+        let why = format!("cannot start its thread: {error}");
+        let _ = not_started.send(Msg::Flow(FlowMsg::Failed(why)));
+    }
 }
 
 /// The app's message for a terminal event, if it has one.

@@ -1,6 +1,7 @@
 //! The whole app driven by injected key events against the real embedded stack: the runtime
 //! runs the effects with real browsers, and the screen is drawn into a `TestBackend`.
 
+use backend::session::SessionPolicy;
 use backend::stack::{Stack, StackConfig};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -18,14 +19,10 @@ struct Driver {
 }
 
 impl Driver {
+    /// The app against `stack`, started with the default session policy (as these tests
+    /// start it), whose idle timeout the runtime is told, as `tui` tells it of its own stack.
     async fn start(stack: &Stack) -> Self {
-        Self::start_with(Options {
-            store_url: stack.store_url().clone(),
-            forums_url: stack.forums_url().clone(),
-            cookie_jar: None,
-            timeout: Duration::from_secs(10),
-        })
-        .await
+        Self::start_with(options(stack, SessionPolicy::default().idle_timeout)).await
     }
 
     async fn start_with(options: Options) -> Self {
@@ -35,6 +32,17 @@ impl Driver {
         let mut driver = Self { runtime };
         driver.settle().await;
         driver
+    }
+
+    /// Runs the scenario from the TUI (`f`) and waits until its verdicts are in.
+    async fn run_flow(&mut self) {
+        self.runtime.dispatch(Msg::Key(KeyEvent::new(
+            KeyCode::Char('f'),
+            KeyModifiers::NONE,
+        )));
+        tokio::time::timeout(Duration::from_secs(120), self.runtime.settle())
+            .await
+            .expect("the run ends");
     }
 
     async fn settle(&mut self) {
@@ -120,6 +128,17 @@ impl Driver {
         })
         .await;
         self.press(KeyCode::Enter).await;
+    }
+}
+
+/// The runtime's options for `stack`, whose sessions idle out after `idle_timeout`.
+fn options(stack: &Stack, idle_timeout: Duration) -> Options {
+    Options {
+        store_url: stack.store_url().clone(),
+        forums_url: stack.forums_url().clone(),
+        cookie_jar: None,
+        timeout: Duration::from_secs(10),
+        idle_timeout: Some(idle_timeout),
     }
 }
 
@@ -251,10 +270,8 @@ async fn the_cookie_jar_file_is_saved_on_exit_and_loaded_at_the_next_start() {
     for file in ["jar.txt", "jar.json"] {
         let path = dir.path().join(file);
         let options = Options {
-            store_url: stack.store_url().clone(),
-            forums_url: stack.forums_url().clone(),
             cookie_jar: Some(path.clone()),
-            timeout: Duration::from_secs(10),
+            ..options(&stack, SessionPolicy::default().idle_timeout)
         };
         let mut app = Driver {
             runtime: Runtime::new(options.clone()).unwrap(),
@@ -279,5 +296,99 @@ async fn the_cookie_jar_file_is_saved_on_exit_and_loaded_at_the_next_start() {
             next.screen().contains("Signed in as Alice Shopper"),
             "{file}"
         );
+    }
+}
+
+/// The step rows of the Flow tab as drawn, e.g. ` 7 PASS`.
+fn step_row(number: u8, verdict: &str) -> String {
+    format!("{number:>2} {verdict} ")
+}
+
+#[tokio::test]
+async fn f_runs_the_scenario_in_the_flow_tab_skipping_what_a_30_minute_timeout_would_make_it_wait_for()
+ {
+    let stack = Stack::start(StackConfig::ephemeral()).await.unwrap();
+    let mut app = Driver::start(&stack).await;
+    let jar_before = app.runtime.state().jar().cookies.clone();
+    let logged_before = app.runtime.state().network().entries.len();
+
+    app.run_flow().await;
+    let screen = app.screen();
+    assert!(
+        screen.contains("done: 17 passed, 0 failed, 3 skipped"),
+        "{screen}"
+    );
+    assert!(!screen.contains("FAIL"), "{screen}");
+    for n in (1..=9).chain(13..=20) {
+        assert!(screen.contains(&step_row(n, "PASS")), "step {n}:\n{screen}");
+    }
+    // Expiry needs 30 minutes idle: more than the TUI waits (10 s), so the runner skips
+    // steps 10–12 and says why, instead of hanging the tab.
+    for n in 10..=12 {
+        assert!(screen.contains(&step_row(n, "SKIP")), "step {n}:\n{screen}");
+    }
+    let flow = app.runtime.state().flow();
+    let relogin = flow.steps.iter().find(|s| s.number == 10).unwrap();
+    let reason = relogin.verdict.reason().unwrap_or_default();
+    assert!(
+        reason.contains("longer than this run allows (10.0 s)"),
+        "{reason}"
+    );
+    // Step 8 passes without its extension proof, which needs a wait as long.
+    let read = flow.steps.iter().find(|s| s.number == 8).unwrap();
+    assert!(
+        read.observed
+            .iter()
+            .any(|o| o.starts_with("extension not checked")),
+        "{:?}",
+        read.observed
+    );
+
+    // Selecting step 10 shows the reason in the pane.
+    app.press(KeyCode::Home).await;
+    for _ in 0..9 {
+        app.press(KeyCode::Char('j')).await;
+    }
+    let screen = app.screen();
+    assert!(screen.contains("Step 10 · Relogin"), "{screen}");
+    assert!(screen.contains("SKIP: it needs a wait of"), "{screen}");
+
+    // The run had browsers of its own: the user's jar and network log are as they were.
+    assert_eq!(app.runtime.state().jar().cookies, jar_before);
+    assert_eq!(app.runtime.state().network().entries.len(), logged_before);
+}
+
+#[tokio::test]
+async fn with_a_short_idle_timeout_the_tui_waits_for_expiry_and_every_step_passes() {
+    let idle = Duration::from_secs(2);
+    let config = StackConfig::ephemeral().with_policy(SessionPolicy {
+        idle_timeout: idle,
+        ..SessionPolicy::default()
+    });
+    let stack = Stack::start(config).await.unwrap();
+    let mut app = Driver::start_with(options(&stack, idle)).await;
+
+    // A second press while it runs only says so.
+    app.runtime.dispatch(Msg::Key(KeyEvent::new(
+        KeyCode::Char('f'),
+        KeyModifiers::NONE,
+    )));
+    app.runtime.dispatch(Msg::Key(KeyEvent::new(
+        KeyCode::Char('f'),
+        KeyModifiers::NONE,
+    )));
+    let status = app.runtime.state().status().unwrap().text.clone();
+    assert!(status.contains("already running"), "{status}");
+    tokio::time::timeout(Duration::from_secs(120), app.runtime.settle())
+        .await
+        .expect("the run ends");
+
+    let screen = app.screen();
+    assert!(
+        screen.contains("done: 20 passed, 0 failed, 0 skipped"),
+        "{screen}"
+    );
+    for n in 1..=20 {
+        assert!(screen.contains(&step_row(n, "PASS")), "step {n}:\n{screen}");
     }
 }

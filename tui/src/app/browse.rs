@@ -6,7 +6,7 @@ use crate::app::history::NavKind;
 use crate::app::keymap::Action;
 use crate::app::page::{Target, is_typed};
 use crate::app::state::{Editing, Overlay, Pane, Pending, State, Tab};
-use crate::app::{Effect, Who, typing};
+use crate::app::{Effect, Who, flow, typing};
 use crate::engine::{FieldKind, Request};
 use crate::ui;
 use url::Url;
@@ -64,6 +64,7 @@ pub fn global(state: &mut State, action: Action) -> Vec<Effect> {
         Action::NextFocus => cycle_focus(state, true),
         Action::PrevFocus => cycle_focus(state, false),
         Action::ShowTab(tab) => show_tab(state, tab),
+        Action::RunFlow => return flow::run(state),
         Action::NextTab | Action::PrevTab => {
             let n = Tab::ALL.len();
             let step = if action == Action::NextTab { 1 } else { n - 1 };

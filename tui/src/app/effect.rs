@@ -57,6 +57,10 @@ pub enum Effect {
     /// Build the curl command (`-b`/`-c`/`-L`) for this exchange id, copy it, and answer with
     /// `Msg::Status`.
     CurlFor(u64),
+    /// Run the article's scenario (`tui flow`'s runner) against the Store and the Forums with
+    /// browsers of its own, never the victim's jar; answer with a [`crate::app::Msg::Flow`] per
+    /// step and wait, then one `Done` or `Failed`.
+    RunFlow,
     /// Restore the terminal and exit.
     Quit,
 }

@@ -40,6 +40,7 @@ pub fn act(state: &mut State, ctx: Context, action: Action) -> Vec<Effect> {
         Context::Network => panes::network(state, action),
         Context::Attacker => panes::attacker(state, action),
         Context::Forms => panes::forms(state, action),
+        Context::Flow => panes::flow(state, action),
         Context::Devtools | Context::Browsing | Context::Anywhere => browse::global(state, action),
     }
 }

@@ -26,6 +26,8 @@ pub enum Context {
     Attacker,
     /// The Forms tab has the focus.
     Forms,
+    /// The Flow tab has the focus.
+    Flow,
     /// Any devtools tab has the focus.
     Devtools,
     /// The page or the devtools have the focus, nothing modal is open.
@@ -34,7 +36,7 @@ pub enum Context {
 
 impl Context {
     /// In the order the help overlay lists them.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Browsing,
         Self::Page,
         Self::Editing,
@@ -43,6 +45,7 @@ impl Context {
         Self::Network,
         Self::Attacker,
         Self::Forms,
+        Self::Flow,
         Self::Detail,
         Self::Help,
         Self::Anywhere,
@@ -60,6 +63,7 @@ impl Context {
             Self::Network => "Network tab",
             Self::Attacker => "Attacker tab",
             Self::Forms => "Forms tab",
+            Self::Flow => "Flow tab",
             Self::Devtools => "Devtools (any tab)",
             Self::Browsing => "Browsing (page or devtools)",
         }
@@ -150,6 +154,8 @@ pub enum Action {
     CopyCurl,
     /// Replay the selected stolen cookie as the attacker.
     Replay,
+    /// Run the article's scenario with browsers of its own.
+    RunFlow,
     /// Editing: submit / go / save.
     Commit,
     /// Editing: leave (a field keeps what was typed; address and cookie edits are dropped).
@@ -375,6 +381,13 @@ pub static KEYMAP: &[Binding] = &[
     // Forms.
     bind!(Forms, [ch('j'), code(KeyCode::Down)], A::Down, None, "Scroll down"),
     bind!(Forms, [ch('k'), code(KeyCode::Up)], A::Up, None, "Scroll up"),
+    // Flow.
+    bind!(Flow, [ch('f')], A::RunFlow, Some("run"),
+        "Run the scenario again (its own browsers: your jar is not touched)"),
+    bind!(Flow, [ch('j'), code(KeyCode::Down)], A::Down, None, "Next step"),
+    bind!(Flow, [ch('k'), code(KeyCode::Up)], A::Up, None, "Previous step"),
+    bind!(Flow, [code(KeyCode::Home)], A::Top, None, "First step"),
+    bind!(Flow, [code(KeyCode::End)], A::Bottom, None, "Last step"),
     // Any devtools tab.
     bind!(Devtools, [code(KeyCode::Right), ch(']')], A::NextTab, Some("tab"), "Next tab"),
     bind!(Devtools, [code(KeyCode::Left), ch('[')], A::PrevTab, None, "Previous tab"),
@@ -396,6 +409,10 @@ pub static KEYMAP: &[Binding] = &[
     bind!(Browsing, [ch('3')], A::ShowTab(Tab::Attacker), Some("attacker"), "Devtools: Attacker"),
     bind!(Browsing, [ch('4')], A::ShowTab(Tab::Forms), Some("forms"),
         "Devtools: Forms (hidden fields too)"),
+    bind!(Browsing, [ch('5')], A::ShowTab(Tab::Flow), Some("flow"),
+        "Devtools: Flow (the article's scenario, PASS/FAIL/SKIP per step)"),
+    bind!(Browsing, [ch('f')], A::RunFlow, Some("run flow"),
+        "Run the article's scenario, as tui flow does, in the Flow tab"),
     bind!(Browsing, [ch('D'), code(KeyCode::F(12))], A::ToggleDevtools, Some("devtools"),
         "Show/hide the devtools (narrow terminal: switch page/devtools)"),
     bind!(Browsing, [code(KeyCode::Esc)], A::Leave, None, "Unfocus the element; clear the status"),
@@ -415,6 +432,7 @@ pub fn active_contexts(state: &State) -> Vec<Context> {
                     Tab::Network => Context::Network,
                     Tab::Attacker => Context::Attacker,
                     Tab::Forms => Context::Forms,
+                    Tab::Flow => Context::Flow,
                 },
                 Context::Devtools,
                 Context::Browsing,

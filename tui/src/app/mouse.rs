@@ -56,6 +56,7 @@ fn click(state: &mut State, hit: Hit) -> Vec<Effect> {
             match (state.tab, item) {
                 (Tab::Cookies, Some(i)) => state.jar.selected = i,
                 (Tab::Attacker, Some(i)) => state.attacker.jar.selected = i,
+                (Tab::Flow, Some(i)) => state.flow.selected = i,
                 // A click on the selected exchange opens it.
                 (Tab::Network, Some(i)) if state.network.selected == i => {
                     return input::act(state, Context::Network, Action::OpenDetail);
@@ -87,6 +88,7 @@ fn wheel(state: &mut State, hit: Hit, direction: isize) -> Vec<Effect> {
                 Tab::Network => Context::Network,
                 Tab::Attacker => Context::Attacker,
                 Tab::Forms => Context::Forms,
+                Tab::Flow => Context::Flow,
             };
             return input::act(state, ctx, step);
         }

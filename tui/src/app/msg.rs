@@ -1,7 +1,8 @@
 //! What comes into the app: key presses, mouse events, and the runtime's answers (page loads,
-//! jar snapshots, clock ticks, status text). The runtime turns terminal events and finished
+//! jar snapshots, clock ticks, status text, the scenario's progress). The runtime turns terminal events and finished
 //! effects into these; [`crate::app::update`] is the only consumer.
 
+use crate::app::FlowMsg;
 use crate::engine::{CookieDecision, CookieView, PageLoad};
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
@@ -57,4 +58,6 @@ pub enum Msg {
     Status(String),
     /// An error for the status line, shown in red (e.g. the jar file could not be written).
     Error(String),
+    /// How the scenario started by [`crate::app::Effect::RunFlow`] is going.
+    Flow(FlowMsg),
 }

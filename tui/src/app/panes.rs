@@ -1,12 +1,12 @@
 //! Actions of the devtools tabs: the cookie jar's edits, the network log's detail and curl,
-//! the attacker's replays, the Forms tab's scrolling.
+//! the attacker's replays, the Forms tab's scrolling, the Flow tab's runs and selection.
 
 use crate::app::attacker::{Replay, replay_url};
 use crate::app::cookies::CookieKey;
 use crate::app::editor::LineEditor;
 use crate::app::keymap::Action;
 use crate::app::state::{Editing, Overlay, State};
-use crate::app::{Effect, Who};
+use crate::app::{Effect, Who, flow};
 use crate::engine::{Expiry, Request};
 use crate::ui;
 
@@ -159,6 +159,19 @@ pub fn forms(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Down => state.forms_scroll = (state.forms_scroll + 1).min(max),
         Action::Up => state.forms_scroll = state.forms_scroll.saturating_sub(1),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Actions of the Flow tab.
+pub fn flow(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Down => state.flow.step(1),
+        Action::Up => state.flow.step(-1),
+        Action::Top => state.flow.selected = 0,
+        Action::Bottom => state.flow.step(isize::MAX),
+        Action::RunFlow => return flow::run(state),
         _ => {}
     }
     Vec::new()

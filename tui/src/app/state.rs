@@ -4,6 +4,7 @@
 use crate::app::attacker::AttackerView;
 use crate::app::cookies::{CookieKey, JarView, Revealed};
 use crate::app::editor::LineEditor;
+use crate::app::flow::FlowView;
 use crate::app::history::{History, NavKind};
 use crate::app::network::NetworkLog;
 use crate::app::page::PageView;
@@ -37,11 +38,19 @@ pub enum Tab {
     Attacker,
     /// The current page's forms, hidden fields included.
     Forms,
+    /// The article's scenario run headless, step by step, with its verdicts.
+    Flow,
 }
 
 impl Tab {
     /// In display order (the number keys follow it).
-    pub const ALL: [Self; 4] = [Self::Cookies, Self::Network, Self::Attacker, Self::Forms];
+    pub const ALL: [Self; 5] = [
+        Self::Cookies,
+        Self::Network,
+        Self::Attacker,
+        Self::Forms,
+        Self::Flow,
+    ];
 
     /// The tab's title.
     pub fn title(self) -> &'static str {
@@ -50,6 +59,7 @@ impl Tab {
             Self::Network => "Network",
             Self::Attacker => "Attacker",
             Self::Forms => "Forms",
+            Self::Flow => "Flow",
         }
     }
 
@@ -165,6 +175,7 @@ pub struct State {
     pub(crate) network: NetworkLog,
     pub(crate) attacker: AttackerView,
     pub(crate) forms_scroll: usize,
+    pub(crate) flow: FlowView,
     /// The last text searched for with `/`, for `n` and `N`.
     pub(crate) find: Option<String>,
     pub(crate) status: Option<Status>,
@@ -194,6 +205,7 @@ impl State {
             network: NetworkLog::default(),
             attacker: AttackerView::default(),
             forms_scroll: 0,
+            flow: FlowView::default(),
             find: None,
             status: None,
         }
@@ -296,6 +308,11 @@ impl State {
     /// The network log.
     pub fn network(&self) -> &NetworkLog {
         &self.network
+    }
+
+    /// The scenario's latest run.
+    pub fn flow(&self) -> &FlowView {
+        &self.flow
     }
 
     pub(crate) fn say(&mut self, text: impl Into<String>) {

@@ -1,10 +1,10 @@
 //! `update`: every message in, the effects out. Routes input to the handlers and folds the
-//! runtime's answers (loads, jars, ticks) into the state.
+//! runtime's answers (loads, jars, ticks, the scenario's steps) into the state.
 
 use crate::app::history::NavKind;
 use crate::app::page::PageView;
 use crate::app::state::{Editing, State};
-use crate::app::{Effect, Msg, Verdict, Who, attacker, browse, input, mouse, typing};
+use crate::app::{Effect, Msg, Verdict, Who, attacker, browse, flow, input, mouse, typing};
 use crate::engine::PageLoad;
 
 /// Applies a message to the state; the effects the runtime must execute, in order.
@@ -74,6 +74,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Error(text) => {
             state.fail(text);
+            Vec::new()
+        }
+        Msg::Flow(msg) => {
+            flow::apply(state, msg);
             Vec::new()
         }
     }

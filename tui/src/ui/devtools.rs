@@ -4,7 +4,7 @@
 
 use crate::app::{Pane, State, Tab};
 use crate::ui::layout::Areas;
-use crate::ui::{attacker, cookies, forms, network, theme};
+use crate::ui::{attacker, cookies, flow, forms, network, theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -47,6 +47,7 @@ pub fn pane_lines(state: &State, width: u16) -> PaneLines {
         Tab::Network => network::lines(state, w),
         Tab::Attacker => attacker::lines(state, w),
         Tab::Forms => forms::lines(state, w),
+        Tab::Flow => flow::lines(state, w),
     }
 }
 
@@ -70,29 +71,41 @@ pub fn item_at(state: &State, body: Rect, row: u16) -> Option<usize> {
     pane.items.get(line).copied().flatten()
 }
 
-/// Tab titles and their columns, from the tab row's left edge.
-fn tab_labels(current: Tab) -> Vec<(Tab, String, u16)> {
-    let mut x = 1;
-    Tab::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, &t)| {
-            let label = if t == current {
-                format!("[{} {}]", i + 1, t.title())
-            } else {
-                format!(" {} {} ", i + 1, t.title())
-            };
-            let at = x;
-            x += label.chars().count() as u16 + 1;
-            (t, label, at)
-        })
-        .collect()
+/// Tab titles and their columns, from the tab row's left edge: ` 1 Cookies ` a column apart,
+/// the current one in brackets. When that is wider than the row (half of a 100-column
+/// terminal), `1 Cookies` a space apart, so every tab, the current one above all, stays in view.
+fn tab_labels(current: Tab, row_width: u16) -> Vec<(Tab, String, u16)> {
+    let labels = |spaced: bool| {
+        let mut x = 1;
+        Tab::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                let label = match (t == current, spaced) {
+                    (true, _) => format!("[{} {}]", i + 1, t.title()),
+                    (false, true) => format!(" {} {} ", i + 1, t.title()),
+                    (false, false) => format!("{} {}", i + 1, t.title()),
+                };
+                let at = x;
+                x += label.chars().count() as u16 + 1;
+                (t, label, at)
+            })
+            .collect::<Vec<_>>()
+    };
+    let spaced = labels(true);
+    let end = spaced
+        .last()
+        .map_or(0, |(_, label, x)| x + label.chars().count() as u16);
+    if end <= row_width {
+        spaced
+    } else {
+        labels(false)
+    }
 }
 
-/// The tab whose title is at `column`.
-pub fn tab_at(row: Rect, column: u16) -> Option<Tab> {
-    // Titles are the same width whichever tab is current.
-    tab_labels(Tab::Cookies)
+/// The tab whose title is at `column` of the tab `row` when `current` is shown.
+pub fn tab_at(row: Rect, column: u16, current: Tab) -> Option<Tab> {
+    tab_labels(current, row.width)
         .into_iter()
         .find(|(_, label, x)| {
             let start = row.x + x;
@@ -119,7 +132,7 @@ pub fn render(state: &State, frame: &mut Frame, areas: &Areas) {
 
     let mut spans = Vec::new();
     let mut used = 0;
-    for (t, label, x) in tab_labels(state.tab) {
+    for (t, label, x) in tab_labels(state.tab, tabs.width) {
         spans.push(Span::raw(" ".repeat(usize::from(x - used))));
         used = x + label.chars().count() as u16;
         let style = if t == state.tab {

@@ -158,7 +158,7 @@ pub fn hit_test(state: &State, area: Rect, column: u16, row: u16) -> Option<Hit>
         return Some(address::hit(column - a.address.x));
     }
     if let Some(t) = a.tabs.filter(|t| t.contains(at)) {
-        return devtools::tab_at(t, column)
+        return devtools::tab_at(t, column, state.tab)
             .map(Hit::Tab)
             .or(Some(Hit::Row(None)));
     }

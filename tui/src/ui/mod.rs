@@ -2,7 +2,7 @@
 //! and knows no HTTP; [`layout::layout`] places the parts and is shared with mouse hit-testing.
 //!
 //! Address bar on top; the page on the left and the devtools (Cookies | Network | Attacker |
-//! Forms) on the right; the status line and the key hints at the bottom; help and the exchange
+//! Forms | Flow) on the right; the status line and the key hints at the bottom; help and the exchange
 //! detail as overlays. Below [`crate::app::WIDE`] columns the focused pane takes the width.
 
 pub mod address;
@@ -10,6 +10,7 @@ pub mod attacker;
 pub mod cookies;
 pub mod detail;
 pub mod devtools;
+pub mod flow;
 pub mod footer;
 pub mod format;
 pub mod forms;

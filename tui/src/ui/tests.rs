@@ -128,6 +128,19 @@ fn forms_pane_shows_hidden_fields() {
 }
 
 #[test]
+fn flow_pane_after_a_run_with_a_failure_and_skips() {
+    let mut state = logged_in(120, 40);
+    update(&mut state, ch('f'));
+    finish_run(&mut state);
+    // Step 7, the FAIL: its evidence and reason under the list.
+    update(&mut state, key(KeyCode::Home));
+    for _ in 0..6 {
+        update(&mut state, ch('j'));
+    }
+    insta::assert_snapshot!(draw(&state));
+}
+
+#[test]
 fn help() {
     let mut state = booted(120, 40);
     update(&mut state, ch('?'));

@@ -49,6 +49,15 @@ pub const BAR: Style = Style::new().bg(Color::Indexed(236));
 /// A key in the footer and help.
 pub const KEY: Style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
 
+/// The style of a step's verdict: green PASS, red FAIL, yellow SKIP.
+pub fn verdict(verdict: &crate::flow::Verdict) -> Style {
+    match verdict {
+        crate::flow::Verdict::Pass => GOOD,
+        crate::flow::Verdict::Fail(_) => ERROR,
+        crate::flow::Verdict::Skip(_) => WARN,
+    }
+}
+
 /// The style of an HTTP status: green 2xx, cyan 3xx, yellow 4xx, red 5xx and failures.
 pub fn status(code: Option<u16>) -> Style {
     match code {

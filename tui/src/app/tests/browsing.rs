@@ -225,9 +225,13 @@ fn number_keys_and_arrows_switch_tabs_and_esc_returns_to_the_page() {
     update(&mut state, key(KeyCode::Right));
     assert_eq!(state.tab(), Tab::Forms);
     update(&mut state, key(KeyCode::Right));
+    assert_eq!(state.tab(), Tab::Flow);
+    update(&mut state, key(KeyCode::Right));
     assert_eq!(state.tab(), Tab::Cookies);
     update(&mut state, ch('['));
-    assert_eq!(state.tab(), Tab::Forms);
+    assert_eq!(state.tab(), Tab::Flow);
+    update(&mut state, ch('5'));
+    assert_eq!(state.tab(), Tab::Flow);
     update(&mut state, key(KeyCode::Esc));
     assert_eq!(state.focus(), Pane::Page);
 }

@@ -3,6 +3,7 @@
 
 mod browsing;
 mod cookies;
+mod flow;
 mod forms;
 mod keys;
 mod mouse;
