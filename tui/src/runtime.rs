@@ -384,18 +384,12 @@ fn spawn_worker(
     tx
 }
 
-/// Runs the scenario on a thread of its own, its events sent back as [`Msg::Flow`] and ending
+/// Runs the scenario as a task of its own, its events sent back as [`Msg::Flow`] and ending
 /// with one `Done` or `Failed`, even if the run panics. The runner makes its own browsers, so
-/// the victim's jar is never touched. A thread with its own runtime, not a task: the runner's
-/// future is not `Send` (it holds its observer across awaits), and this keeps it off the
-/// screen's runtime whatever kind that is.
+/// the victim's jar is never touched.
 fn spawn_flow(options: FlowOptions, messages: mpsc::UnboundedSender<Msg>) {
     let events = messages.clone();
-    let not_started = messages.clone();
-    let run = move || -> anyhow::Result<flow::Report> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+    let run = tokio::spawn(async move {
         let mut observer = |event: flow::Event<'_>| {
             let msg = match event {
                 flow::Event::Step(step) => FlowMsg::Step(step.clone()),
@@ -411,30 +405,24 @@ fn spawn_flow(options: FlowOptions, messages: mpsc::UnboundedSender<Msg>) {
             };
             let _ = events.send(Msg::Flow(msg));
         };
-        runtime.block_on(flow::run(&options, &mut observer))
-    };
-    let thread = std::thread::Builder::new()
-        .name("tui-flow".to_owned())
-        .spawn(move || {
-            let end = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-                Ok(Ok(report)) => {
-                    let (passed, failed, skipped) = report.counts();
-                    FlowMsg::Done {
-                        passed,
-                        failed,
-                        skipped,
-                        elapsed: Duration::from_secs_f64(report.total_ms / 1000.0),
-                    }
+        flow::run(&options, &mut observer).await
+    });
+    tokio::spawn(async move {
+        let end = match run.await {
+            Ok(Ok(report)) => {
+                let (passed, failed, skipped) = report.counts();
+                FlowMsg::Done {
+                    passed,
+                    failed,
+                    skipped,
+                    elapsed: Duration::from_secs_f64(report.total_ms / 1000.0),
                 }
-                Ok(Err(error)) => FlowMsg::Failed(format!("{error:#}")),
-                Err(_) => FlowMsg::Failed("the run stopped with a panic".to_owned()),
-            };
-            let _ = messages.send(Msg::Flow(end));
-        });
-    if let Err(error) = thread {
-        let why = format!("cannot start its thread: {error}");
-        let _ = not_started.send(Msg::Flow(FlowMsg::Failed(why)));
-    }
+            }
+            Ok(Err(error)) => FlowMsg::Failed(format!("{error:#}")),
+            Err(_) => FlowMsg::Failed("the run stopped with a panic".to_owned()),
+        };
+        let _ = messages.send(Msg::Flow(end));
+    });
 }
 
 /// The app's message for a terminal event, if it has one.

@@ -79,7 +79,7 @@ pub enum Event<'a> {
 /// Runs the scenario. `Err` only when it cannot start: a site does not answer at all.
 pub async fn run(
     options: &FlowOptions,
-    observer: &mut (dyn FnMut(Event<'_>) + Send),
+    observer: &mut (dyn FnMut(Event<'_>) + Send + Sync),
 ) -> anyhow::Result<Report> {
     let started = Instant::now();
     let mut run = Run::new(options, observer)?;
@@ -156,7 +156,7 @@ impl Checks {
 
 struct Run<'a> {
     options: &'a FlowOptions,
-    observer: &'a mut (dyn FnMut(Event<'_>) + Send),
+    observer: &'a mut (dyn FnMut(Event<'_>) + Send + Sync),
     masking: Masking,
     victim: Browser,
     hacker: Browser,
@@ -175,7 +175,7 @@ struct Run<'a> {
 impl<'a> Run<'a> {
     fn new(
         options: &'a FlowOptions,
-        observer: &'a mut (dyn FnMut(Event<'_>) + Send),
+        observer: &'a mut (dyn FnMut(Event<'_>) + Send + Sync),
     ) -> anyhow::Result<Self> {
         let browser = |user_agent: String| {
             Browser::new(BrowserOptions {
