@@ -332,7 +332,7 @@ async fn a_redirect_loop_gives_up_after_twenty_redirects() {
     assert!(error.contains("too many redirects"), "{error}");
     assert!(load.page.is_none());
     let ids: Vec<u64> = load.exchanges.iter().map(|e| e.id).collect();
-    assert!(ids.windows(2).all(|w| w[1] == w[0] + 1));
+    assert!(ids.windows(2).all(|w| w[1] > w[0]), "ids increase: {ids:?}");
     assert!(load.exchanges.iter().all(|e| e.load_id == load.load_id));
 }
 

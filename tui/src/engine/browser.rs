@@ -1,12 +1,13 @@
-//! The browser: one HTTP client and one cookie jar for every site (as a real browser has),
-//! navigations followed hop by hop so each redirect is its own recorded [`Exchange`], and the
-//! final HTML parsed into a [`Page`].
+//! The browser: one cookie jar for every site (as a real browser has), navigations followed
+//! hop by hop so each redirect is its own recorded [`Exchange`], and the final HTML parsed into
+//! a [`Page`].
 //!
 //! reqwest's own redirect handling is off: it would hide the hops, and with them the
 //! `Set-Cookie` of a login's 303 and the `Cookie` sent to the page after it — the very thing
-//! the devtools are for. Cookies still flow through reqwest's cookie provider (the jar stores
-//! every response's `Set-Cookie`), but the `Cookie` header is computed here and set
-//! explicitly, so the header recorded is byte for byte the header sent.
+//! the devtools are for. reqwest has no jar either: the engine stores each response's
+//! `Set-Cookie` in the browser's jar and computes each request's `Cookie` header from it, so
+//! the header recorded is byte for byte the header sent, and every browser can share one
+//! HTTP client.
 //!
 //! Nothing in a load panics or returns `Err`: every failure (refused, timeout, bad `Location`,
 //! too many redirects, garbage body) ends up as a message in the [`PageLoad`].
@@ -17,12 +18,11 @@ use super::model::{CookieDecision, CookieView, Exchange, Method, PageLoad, Reque
 use super::redirect::{is_redirect, next_method, resolve_location};
 use super::resolve::LocalhostResolver;
 use super::server_timing::parse_server_timing;
-use anyhow::Context as _;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::error::Error as _;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 use url::Url;
 
@@ -70,25 +70,40 @@ pub struct Browser {
 
 #[derive(Debug)]
 struct Inner {
-    /// For http: built without the system's CA bundle, which takes tens of milliseconds to load.
-    client: reqwest::Client,
-    /// For https: built with the CA bundle on first use, sharing the jar.
-    tls_client: std::sync::OnceLock<Result<reqwest::Client, String>>,
     jar: Jar,
     options: BrowserOptions,
 }
 
-/// A client sharing `jar`, redirects off, `*.localhost` resolved to loopback.
-fn client_builder(jar: &Jar, options: &BrowserOptions) -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
-        .cookie_provider(jar.provider())
-        .redirect(reqwest::redirect::Policy::none())
-        .dns_resolver(LocalhostResolver)
-        // An environment proxy would capture *.localhost, which browsers never proxy, and the
-        // engine's job is talking to the local stack.
-        .no_proxy()
-        .timeout(options.timeout)
-        .connect_timeout(options.timeout)
+/// The process's HTTP clients, shared by every browser: building one costs about 90 ms (the
+/// TLS library's set-up), and a client here holds no identity — no jar, no default headers
+/// (each request carries its own `Cookie` and `User-Agent`), only a pool of connections, which
+/// carry no credentials. Redirects off, `*.localhost` resolved to loopback, no proxy.
+static HTTP: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+/// The same for https, built on first use: it loads the system's CA bundle.
+static HTTPS: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+
+/// The shared client for `https` or plain http.
+fn shared_client(https: bool) -> Result<&'static reqwest::Client, String> {
+    let cell = if https { &HTTPS } else { &HTTP };
+    cell.get_or_init(|| {
+        let builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(LocalhostResolver)
+            // An environment proxy would capture *.localhost, which browsers never proxy, and
+            // the engine's job is talking to the local stack.
+            .no_proxy();
+        let builder = if https {
+            builder
+        } else {
+            builder.tls_certs_only(Vec::new())
+        };
+        builder.build().map_err(|e| {
+            let scheme = if https { "HTTPS" } else { "HTTP" };
+            format!("cannot build the {scheme} client: {e}")
+        })
+    })
+    .as_ref()
+    .map_err(Clone::clone)
 }
 
 /// One request's outcome, before it becomes part of a [`PageLoad`].
@@ -101,18 +116,12 @@ struct Fetched {
 }
 
 impl Browser {
-    /// A browser with an empty jar.
+    /// A browser with an empty jar (the first one also builds the shared HTTP client).
     pub fn new(options: BrowserOptions) -> anyhow::Result<Self> {
-        let jar = Jar::default();
-        let client = client_builder(&jar, &options)
-            .tls_certs_only(Vec::new())
-            .build()
-            .context("cannot build the HTTP client")?;
+        shared_client(false).map_err(anyhow::Error::msg)?;
         Ok(Self {
             inner: Arc::new(Inner {
-                client,
-                tls_client: std::sync::OnceLock::new(),
-                jar,
+                jar: Jar::default(),
                 options,
             }),
         })
@@ -292,25 +301,17 @@ impl Browser {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
         };
-        let client = if url.scheme() == "https" {
-            let built = inner.tls_client.get_or_init(|| {
-                client_builder(&inner.jar, &inner.options)
-                    .build()
-                    .map_err(|e| format!("cannot build the HTTPS client: {e}"))
-            });
-            match built {
-                Ok(client) => client,
-                Err(error) => {
-                    exchange.error = Some(error.clone());
-                    return fetched;
-                }
+        let client = match shared_client(url.scheme() == "https") {
+            Ok(client) => client,
+            Err(error) => {
+                exchange.error = Some(error);
+                return fetched;
             }
-        } else {
-            &inner.client
         };
         let mut builder = client
             .request(reqwest_method, url.clone())
-            .headers(header_map);
+            .headers(header_map)
+            .timeout(inner.options.timeout);
         if let Some(body) = body {
             builder = builder.body(body.to_owned());
         }

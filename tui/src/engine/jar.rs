@@ -10,11 +10,10 @@ use super::model::{CookieDecision, CookieView, Expiry, NotSent, SetBy};
 use super::netscape::{parse_netscape, write_netscape};
 use anyhow::{Context as _, anyhow};
 use cookie_store::{Cookie, CookieDomain, CookieExpiration, CookiePath, CookieStore, RawCookie};
-use reqwest_cookie_store::CookieStoreMutex;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 use time::OffsetDateTime;
 use url::{Host, Url};
@@ -42,19 +41,15 @@ impl JarFormat {
 /// (domain, path, name): how `cookie_store` keys a cookie.
 type CookieKey = (String, String, String);
 
-/// The jar shared by the client and the devtools.
+/// A browser's jar, shown and edited by the devtools. The engine fills it from each response's
+/// `Set-Cookie` and computes each request's `Cookie` from it (the HTTP client has no jar).
 #[derive(Debug, Default)]
 pub(crate) struct Jar {
-    store: Arc<CookieStoreMutex>,
+    store: Mutex<CookieStore>,
     set_by: Mutex<HashMap<CookieKey, SetBy>>,
 }
 
 impl Jar {
-    /// The store, for `reqwest::ClientBuilder::cookie_provider`.
-    pub(crate) fn provider(&self) -> Arc<CookieStoreMutex> {
-        Arc::clone(&self.store)
-    }
-
     /// A panic elsewhere while holding the lock must not make the jar unusable: the store is
     /// plain data, still consistent between operations.
     fn store(&self) -> MutexGuard<'_, CookieStore> {
@@ -82,9 +77,15 @@ impl Jar {
             .collect()
     }
 
-    /// Remembers which exchange set the cookies of these `Set-Cookie` values (the store itself
-    /// was filled by reqwest when the response arrived).
+    /// Stores the cookies of a response's `Set-Cookie` values (RFC 6265: refused ones, e.g. for
+    /// another domain, are dropped; a past expiry deletes) and remembers which exchange set
+    /// them. Unparsable values are ignored, as browsers do.
     pub(crate) fn record_set_cookies(&self, url: &Url, set_cookies: &[String], by: &SetBy) {
+        let raw: Vec<RawCookie<'static>> = set_cookies
+            .iter()
+            .filter_map(|value| RawCookie::parse(value.clone()).ok())
+            .collect();
+        self.store().store_response_cookies(raw.into_iter(), url);
         let mut set_by = self.set_by();
         for value in set_cookies {
             if let Ok(cookie) = Cookie::parse(value.as_str(), url) {

