@@ -1,9 +1,12 @@
 //! `tui flow`, the binary, against the embedded stack it starts itself: every step of the
 //! article passes, and what it prints (text, JSON, diagrams) says what happened.
 
+#[path = "support/plantuml.rs"]
+mod plantuml;
+
+use plantuml::{render_svg, svg_texts};
 use serde_json::Value;
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// Runs `tui flow ARGS` and returns its output.
 fn flow(args: &[&str]) -> Output {
@@ -179,40 +182,6 @@ fn bad_flags_are_refused_before_anything_runs() {
     }
 }
 
-/// Runs `program args` with `input` on its stdin.
-fn pipe(program: &str, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program} must be installed (.ci/run installs it): {e}"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-/// The texts of an SVG's `<text>` elements, in document (drawing) order.
-fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|element| {
-            let (_, rest) = element.split_once('>')?;
-            let (text, _) = rest.split_once("</text>")?;
-            Some(
-                text.replace("&gt;", ">")
-                    .replace("&lt;", "<")
-                    .replace("&amp;", "&"),
-            )
-        })
-        .collect()
-}
-
 /// The step numbers that lead labels (`7. 303 → …`), in order.
 fn step_labels<'a>(labels: impl IntoIterator<Item = &'a str>) -> Vec<u64> {
     labels
@@ -227,13 +196,7 @@ fn the_plantuml_diagram_renders_with_the_articles_participants_and_every_step_in
     assert!(output.status.success(), "{}", stdout(&output));
     let source = stdout(&output);
     assert!(source.starts_with("@startuml\n") && source.ends_with("@enduml\n"));
-    let rendered = pipe("plantuml", &["-tsvg", "-pipe"], &source);
-    assert!(
-        rendered.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rendered.stderr)
-    );
-    let svg = String::from_utf8(rendered.stdout).unwrap();
+    let svg = render_svg(&source);
     let texts = svg_texts(&svg);
     // Participants are drawn at the top (and again at the bottom), in the article's order.
     let participants: Vec<&str> = texts.iter().take(10).map(String::as_str).collect();

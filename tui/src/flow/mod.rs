@@ -14,4 +14,4 @@ pub mod steps;
 
 pub use report::*;
 pub use runner::{Event, FlowOptions, run};
-pub use steps::{STEPS, SiteFilter, Step, parse_steps};
+pub use steps::{STEPS, SiteFilter, Step, parse_steps, step_numbered};

@@ -254,43 +254,32 @@ impl<'a> Run<'a> {
     }
 
     /// Records a step (if the plan takes it) and tells the observer.
-    fn finish(&mut self, number: u8, exchanges: &[&Exchange], checks: Checks) {
-        self.finish_with(number, exchanges, checks.observed.clone(), checks.verdict());
-    }
-
-    fn finish_with(
+    fn finish<'e>(
         &mut self,
         number: u8,
-        exchanges: &[&Exchange],
-        observed: Vec<String>,
-        verdict: Verdict,
+        exchanges: impl IntoIterator<Item = &'e Exchange>,
+        checks: Checks,
     ) {
+        let (observed, verdict) = (checks.observed.clone(), checks.verdict());
         let Some(&(step, asked)) = self.plan.iter().find(|(s, _)| s.number == number) else {
             return;
         };
-        let records: Vec<ExchangeRecord> = exchanges
-            .iter()
+        let records = exchanges
+            .into_iter()
             .map(|exchange| self.record(exchange, step.actor))
             .collect();
-        let report = StepReport {
-            number,
-            section: step.section,
-            title: step.title.to_owned(),
-            actor: step.actor,
-            site: step.site,
-            focus: step.focus,
-            prerequisite: !asked,
-            exchanges: records,
-            observed,
-            verdict,
-        };
+        let report = step.report(!asked, records, observed, verdict);
         (self.observer)(Event::Step(&report));
         self.steps.push(report);
     }
 
     fn skip(&mut self, numbers: &[u8], reason: &str) {
         for &number in numbers {
-            self.finish_with(number, &[], Vec::new(), Verdict::Skip(reason.to_owned()));
+            let checks = Checks {
+                unobservable: Some(reason.to_owned()),
+                ..Checks::default()
+            };
+            self.finish(number, [], checks);
         }
     }
 
@@ -363,31 +352,46 @@ impl<'a> Run<'a> {
         Ok(self.load(Actor::Browser, form.submission()).await)
     }
 
+    /// A site's home page (steps 1 and 13): 200, with a link to the login page.
+    async fn open_home(&mut self, site: Site) -> (PageLoad, Checks) {
+        let url = self.url(site, common::HOME);
+        let load = self.load(Actor::Browser, Request::get(url)).await;
+        let mut checks = Checks::default();
+        checks.status(load.exchanges.last(), 200);
+        match load
+            .page
+            .as_ref()
+            .and_then(|page| link_to(page, common::LOGIN))
+        {
+            Some(text) => checks.saw(format!("a link to the login page: \"{text}\" → /login")),
+            None => {
+                checks.expect(false, || "the page has no link to /login".to_owned());
+            }
+        }
+        (load, checks)
+    }
+
+    /// A site's login page (steps 2 and 14): 200, with a login id and a password field.
+    async fn open_login_form(&mut self, site: Site) -> (Url, PageLoad, Checks) {
+        let url = self.url(site, common::LOGIN);
+        let load = self.load(Actor::Browser, Request::get(url.clone())).await;
+        let mut checks = Checks::default();
+        checks.status(load.exchanges.last(), 200);
+        login_form_checks(&mut checks, load.page.as_ref());
+        (url, load, checks)
+    }
+
     /// Steps 1–7.
     async fn store_login(&mut self) {
         if self.taken(1) {
-            let load = self
-                .load(
-                    Actor::Browser,
-                    Request::get(self.url(Site::Store, common::HOME)),
-                )
-                .await;
-            let mut checks = Checks::default();
-            checks.status(load.exchanges.last(), 200);
-            home_checks(&mut checks, &load);
-            self.finish(1, &load.exchanges.iter().collect::<Vec<_>>(), checks);
+            let (load, checks) = self.open_home(Site::Store).await;
+            self.finish(1, &load.exchanges, checks);
         }
         if !self.taken(2) {
             return;
         }
-        let login_url = self.url(Site::Store, common::LOGIN);
-        let form_load = self
-            .load(Actor::Browser, Request::get(login_url.clone()))
-            .await;
-        let mut checks = Checks::default();
-        checks.status(form_load.exchanges.last(), 200);
-        login_form_checks(&mut checks, form_load.page.as_ref());
-        self.finish(2, &form_load.exchanges.iter().collect::<Vec<_>>(), checks);
+        let (login_url, form_load, checks) = self.open_login_form(Site::Store).await;
+        self.finish(2, &form_load.exchanges, checks);
         if !self.taken(3) {
             return;
         }
@@ -402,7 +406,7 @@ impl<'a> Run<'a> {
         let (checks, cookie) = self.login_checks(&login, &before, store::CART);
         let post: Vec<&Exchange> = login.exchanges.first().into_iter().collect();
         for (number, checks) in (3..=7).zip(checks) {
-            self.finish(number, &post, checks);
+            self.finish(number, post.iter().copied(), checks);
         }
         self.store.cookie = cookie;
         self.store.page = login.page.clone();
@@ -493,7 +497,7 @@ impl<'a> Run<'a> {
         }
         let mut exchanges: Vec<&Exchange> = hop.into_iter().collect();
         exchanges.extend(loads.iter().flat_map(|load: &PageLoad| &load.exchanges));
-        self.finish(8, &exchanges, read);
+        self.finish(8, exchanges.iter().copied(), read);
 
         let mut shown = Checks::default();
         if let Some(hop) = hop {
@@ -518,7 +522,7 @@ impl<'a> Run<'a> {
         }
         // The extension reads came after step 9's page: listed there too, a diagram draws them
         // after it.
-        self.finish(9, &exchanges, shown);
+        self.finish(9, exchanges.iter().copied(), shown);
         if let Some(page) = loads.last().and_then(|load| load.page.clone()) {
             self.store.page = Some(page);
         }
@@ -638,7 +642,7 @@ impl<'a> Run<'a> {
             "waited {} since the last request",
             human_duration(wait)
         ));
-        self.finish(10, &first.into_iter().collect::<Vec<_>>(), sent);
+        self.finish(10, first, sent);
 
         let mut refused = Checks::default();
         match first {
@@ -667,7 +671,7 @@ impl<'a> Run<'a> {
                 refused.status(first, 303);
             }
         }
-        self.finish(11, &first.into_iter().collect::<Vec<_>>(), refused);
+        self.finish(11, first, refused);
         if !self.taken(12) {
             return;
         }
@@ -682,7 +686,7 @@ impl<'a> Run<'a> {
         let checks = checks.into_iter().fold(Checks::default(), Checks::and);
         let mut exchanges: Vec<&Exchange> = stale.exchanges.iter().skip(1).collect();
         exchanges.extend(&login.exchanges);
-        self.finish(12, &exchanges, checks);
+        self.finish(12, exchanges, checks);
         if new_cookie.is_some() {
             self.store.cookie = new_cookie;
         }
@@ -692,15 +696,7 @@ impl<'a> Run<'a> {
     /// Steps 13–17.
     async fn forums(&mut self) {
         if self.taken(13) {
-            let home = self
-                .load(
-                    Actor::Browser,
-                    Request::get(self.url(Site::Forums, common::HOME)),
-                )
-                .await;
-            let mut checks = Checks::default();
-            checks.status(home.exchanges.last(), 200);
-            home_checks(&mut checks, &home);
+            let (home, mut checks) = self.open_home(Site::Forums).await;
             if let Some(first) = home.exchanges.first() {
                 self.no_store_cookie_checks(&mut checks, first);
             }
@@ -712,18 +708,12 @@ impl<'a> Run<'a> {
                     )
                 });
             }
-            self.finish(13, &home.exchanges.iter().collect::<Vec<_>>(), checks);
+            self.finish(13, &home.exchanges, checks);
         }
         if !self.taken(14) {
             return;
         }
-        let login_url = self.url(Site::Forums, common::LOGIN);
-        let form_load = self
-            .load(Actor::Browser, Request::get(login_url.clone()))
-            .await;
-        let mut form_checks = Checks::default();
-        form_checks.status(form_load.exchanges.last(), 200);
-        login_form_checks(&mut form_checks, form_load.page.as_ref());
+        let (login_url, form_load, form_checks) = self.open_login_form(Site::Forums).await;
         let before = self.cookies_for(&login_url);
         let login = match self.submit_login(form_load.page.as_ref(), &login_url).await {
             Ok(login) => login,
@@ -737,13 +727,9 @@ impl<'a> Run<'a> {
         let post = login.exchanges.first();
         let mut exchanges: Vec<&Exchange> = form_load.exchanges.iter().collect();
         exchanges.extend(post);
-        self.finish(14, &exchanges, form_checks.and(request).and(call));
-        self.finish(
-            15,
-            &post.into_iter().collect::<Vec<_>>(),
-            answer.and(server),
-        );
-        self.finish(16, &post.into_iter().collect::<Vec<_>>(), response);
+        self.finish(14, exchanges, form_checks.and(request).and(call));
+        self.finish(15, post, answer.and(server));
+        self.finish(16, post, response);
         self.forums.cookie = cookie.clone();
 
         let hop = login.exchanges.get(1);
@@ -769,7 +755,7 @@ impl<'a> Run<'a> {
                 });
             }
         }
-        self.finish(17, &hop.into_iter().collect::<Vec<_>>(), posts);
+        self.finish(17, hop, posts);
         self.forums.page = login.page;
     }
 
@@ -861,7 +847,7 @@ impl<'a> Run<'a> {
                 c.record.raw
             ));
         }
-        self.finish(18, &replay.exchanges.iter().collect::<Vec<_>>(), checks);
+        self.finish(18, &replay.exchanges, checks);
         self.logout(&stolen).await;
     }
 
@@ -890,8 +876,7 @@ impl<'a> Run<'a> {
             checks.expect(false, || {
                 "the user's Store page has no Log out form".to_owned()
             });
-            let shown: Vec<&Exchange> = exchanges.iter().collect();
-            self.finish(19, &shown, checks);
+            self.finish(19, &exchanges, checks);
             return self.skip(&[20], "the user could not log out (step 19)");
         };
         let logout = self.load(Actor::Browser, form.submission()).await;
@@ -912,7 +897,7 @@ impl<'a> Run<'a> {
         checks.expect(!still.iter().any(|(name, _)| *name == stolen.name), || {
             format!("the browser still holds {} after logging out", stolen.name)
         });
-        self.finish(19, &exchanges.iter().collect::<Vec<_>>(), checks);
+        self.finish(19, &exchanges, checks);
         if !self.taken(20) {
             return;
         }
@@ -940,7 +925,7 @@ impl<'a> Run<'a> {
         } else {
             refused.status(None, 303);
         }
-        self.finish(20, &replay.exchanges.iter().collect::<Vec<_>>(), refused);
+        self.finish(20, &replay.exchanges, refused);
     }
 
     /// The report, with the run's times.
@@ -965,20 +950,6 @@ impl<'a> Run<'a> {
             waited_ms: self.waited.as_secs_f64() * 1000.0,
             fusionauth_ms,
             passed,
-        }
-    }
-}
-
-/// A site's home page: a link to the login page.
-fn home_checks(checks: &mut Checks, load: &PageLoad) {
-    match load
-        .page
-        .as_ref()
-        .and_then(|page| link_to(page, common::LOGIN))
-    {
-        Some(text) => checks.saw(format!("a link to the login page: \"{text}\" → /login")),
-        None => {
-            checks.expect(false, || "the page has no link to /login".to_owned());
         }
     }
 }

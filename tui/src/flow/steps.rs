@@ -1,6 +1,6 @@
 //! The scenario's steps as FLOW.md numbers them, and which of them a run takes.
 
-use super::report::{Actor, Focus, Section, Site};
+use super::report::{Actor, ExchangeRecord, Focus, Section, Site, StepReport, Verdict};
 use std::collections::BTreeSet;
 
 /// A step of FLOW.md: what the article says, and what a run needs before it.
@@ -212,6 +212,31 @@ pub const STEPS: &[Step] = {
         ),
     ]
 };
+
+impl Step {
+    /// Its report: what was seen and the verdict. `prerequisite` when it ran only because a
+    /// selected step needs it.
+    pub fn report(
+        &self,
+        prerequisite: bool,
+        exchanges: Vec<ExchangeRecord>,
+        observed: Vec<String>,
+        verdict: Verdict,
+    ) -> StepReport {
+        StepReport {
+            number: self.number,
+            section: self.section,
+            title: self.title.to_owned(),
+            actor: self.actor,
+            site: self.site,
+            focus: self.focus,
+            prerequisite,
+            exchanges,
+            observed,
+            verdict,
+        }
+    }
+}
 
 /// The step numbered `number`.
 pub fn step_numbered(number: u8) -> Option<&'static Step> {

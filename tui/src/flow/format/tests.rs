@@ -4,8 +4,10 @@
 use super::fixture::{self, FAIL_REASON, SKIP_REASON};
 use super::{Text, mermaid, plantuml};
 use crate::flow::report::{Report, Verdict};
-use std::io::Write as _;
-use std::process::{Command, Stdio};
+
+#[path = "../../../tests/support/plantuml.rs"]
+mod render;
+use render::{render_svg, svg_texts};
 
 const PARTICIPANTS: [&str; 5] = ["Browser", "Store", "Forums", "FusionAuth", "Hacker"];
 
@@ -313,54 +315,6 @@ fn mermaid_labels_hold_no_raw_separator_or_entity() {
             rest = &rest[end + 1..];
         }
     }
-}
-
-/// Renders `source` with PlantUML (`plantuml -tsvg -pipe`); CI installs it.
-fn render_svg(source: &str) -> String {
-    let mut child = Command::new("plantuml")
-        .args(["-tsvg", "-pipe"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| {
-            panic!(
-                "cannot run plantuml ({error}): install it (`apt-get install plantuml`, as CI \
-                 does) to check the diagram renders"
-            )
-        });
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    stdin
-        .write_all(source.as_bytes())
-        .expect("writing to plantuml");
-    drop(stdin);
-    let output = child.wait_with_output().expect("plantuml's output");
-    let svg = String::from_utf8(output.stdout).expect("UTF-8 SVG");
-    assert!(
-        output.status.success() && svg.contains("<svg") && !svg.contains("Syntax Error"),
-        "plantuml failed ({}): {}\n{svg}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    svg
-}
-
-/// The text of each `<text>` element of an SVG, XML entities decoded.
-fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|element| {
-            let (_, rest) = element.split_once('>')?;
-            let (text, _) = rest.split_once("</text>")?;
-            Some(
-                text.replace("&lt;", "<")
-                    .replace("&gt;", ">")
-                    .replace("&quot;", "\"")
-                    .replace("&#39;", "'")
-                    .replace("&amp;", "&"),
-            )
-        })
-        .collect()
 }
 
 #[test]
