@@ -76,7 +76,7 @@ pub struct FlowArgs {
     )]
     pub password: String,
 
-    /// Which app's steps: store (1–12, 18–20), forums (13–17) or both.
+    /// Which app's steps: store (1–12, 18–23), forums (13–17) or both.
     #[arg(long, value_enum, default_value_t = SiteFilter::Both)]
     pub site: SiteFilter,
 

@@ -315,11 +315,11 @@ async fn f_runs_the_scenario_in_the_flow_tab_skipping_what_a_30_minute_timeout_w
     app.run_flow().await;
     let screen = app.screen();
     assert!(
-        screen.contains("done: 17 passed, 0 failed, 3 skipped"),
+        screen.contains("done: 20 passed, 0 failed, 3 skipped"),
         "{screen}"
     );
     assert!(!screen.contains("FAIL"), "{screen}");
-    for n in (1..=9).chain(13..=20) {
+    for n in (1..=9).chain(13..=23) {
         assert!(screen.contains(&step_row(n, "PASS")), "step {n}:\n{screen}");
     }
     // Expiry needs 30 minutes idle: more than the TUI waits (10 s), so the runner skips
@@ -385,10 +385,10 @@ async fn with_a_short_idle_timeout_the_tui_waits_for_expiry_and_every_step_passe
 
     let screen = app.screen();
     assert!(
-        screen.contains("done: 20 passed, 0 failed, 0 skipped"),
+        screen.contains("done: 23 passed, 0 failed, 0 skipped"),
         "{screen}"
     );
-    for n in 1..=20 {
+    for n in 1..=23 {
         assert!(screen.contains(&step_row(n, "PASS")), "step {n}:\n{screen}");
     }
 }

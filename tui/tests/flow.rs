@@ -56,7 +56,7 @@ fn the_json_report_has_every_step_passed_with_its_exchanges() {
     let steps = steps(&report);
     assert_eq!(
         steps.iter().map(|s| s.0).collect::<Vec<_>>(),
-        (1..=20).collect::<Vec<_>>()
+        (1..=23).collect::<Vec<_>>()
     );
     for (number, verdict, reason, exchanges) in &steps {
         assert_eq!(verdict, "PASS", "step {number}: {reason}");
@@ -212,7 +212,7 @@ fn an_unreachable_site_is_a_clear_error_with_its_own_status() {
 #[test]
 fn bad_flags_are_refused_before_anything_runs() {
     for (args, says) in [
-        (&["--steps", "21"][..], "steps are 1–20"),
+        (&["--steps", "24"][..], "steps are 1–23"),
         (&["--steps", "7-3"][..], "backwards"),
         (&["--site", "bank"][..], "invalid value"),
         (&["--format", "svg"][..], "invalid value"),
@@ -287,7 +287,7 @@ fn the_plantuml_diagram_renders_with_the_articles_participants_and_every_step_in
     // Every FLOW.md step, once, in order.
     assert_eq!(
         step_labels(texts.iter().map(String::as_str)),
-        (1..=20).collect::<Vec<_>>()
+        (1..=23).collect::<Vec<_>>()
     );
     // The hops the article draws: the login to FusionAuth, the cookie, the hacker's replay.
     for label in [
@@ -324,7 +324,7 @@ fn the_mermaid_diagram_has_the_same_participants_sections_and_steps() {
     let labels = source
         .lines()
         .filter_map(|l| l.split_once(": ").map(|(_, label)| label));
-    assert_eq!(step_labels(labels), (1..=20).collect::<Vec<_>>());
+    assert_eq!(step_labels(labels), (1..=23).collect::<Vec<_>>());
     assert!(
         source.contains("Note over Browser,Hacker: Stolen session id"),
         "{source}"

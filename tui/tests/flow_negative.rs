@@ -144,3 +144,12 @@ async fn a_session_cookie_for_all_of_localhost_is_still_the_store_session_later(
     );
     assert_pass(&report, [18]);
 }
+
+/// The defence step sees the same fixation from the attacker's side: the id the hacker planted
+/// before the login is signed in after it.
+#[tokio::test]
+async fn a_login_that_keeps_the_session_id_fails_the_fixation_defence_step() {
+    let report = run_against(Misconfiguration::NoRotation, [21]).await;
+    assert_fails(&report, 21, "the session id was not rotated at login");
+    assert_fails(&report, 21, "the planted id is signed in after the user's login");
+}

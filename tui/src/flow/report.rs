@@ -34,6 +34,8 @@ pub enum Section {
     Forums,
     /// Step 18 and the logout that ends it: a stolen session id replayed.
     StolenSessionId,
+    /// Beyond the article: the defences a user of the flow expects (fixation, CSRF).
+    Defences,
 }
 
 impl Section {
@@ -45,6 +47,7 @@ impl Section {
             Self::Relogin => "Relogin",
             Self::Forums => "Forums",
             Self::StolenSessionId => "Stolen session id",
+            Self::Defences => "Defences",
         }
     }
 }

@@ -89,6 +89,7 @@ pub async fn run(
     run.relogin().await;
     run.forums().await;
     run.stolen_session().await;
+    run.defences().await;
     Ok(run.report(started.elapsed()))
 }
 
@@ -170,6 +171,8 @@ struct Run<'a> {
     store_login: Option<PageLoad>,
     /// When the user's browser last sent a request to the Store (the session's last touch).
     store_seen: Instant,
+    /// The exchanges the hacker's client sent (steps mix both clients' requests).
+    hacker_exchanges: BTreeSet<u64>,
 }
 
 impl<'a> Run<'a> {
@@ -200,6 +203,7 @@ impl<'a> Run<'a> {
             forums: SiteSession::default(),
             store_login: None,
             store_seen: Instant::now(),
+            hacker_exchanges: BTreeSet::new(),
         })
     }
 
@@ -247,8 +251,12 @@ impl<'a> Run<'a> {
             Actor::Browser => self.victim.load(request).await,
             Actor::Hacker => self.hacker.load(request).await,
         };
-        if actor == Actor::Browser && to_store {
-            self.store_seen = Instant::now();
+        match actor {
+            Actor::Browser if to_store => self.store_seen = Instant::now(),
+            Actor::Browser => {}
+            Actor::Hacker => self
+                .hacker_exchanges
+                .extend(load.exchanges.iter().map(|e| e.id)),
         }
         load
     }
@@ -266,7 +274,7 @@ impl<'a> Run<'a> {
         };
         let records = exchanges
             .into_iter()
-            .map(|exchange| self.record(exchange, step.actor))
+            .map(|exchange| self.record(exchange))
             .collect();
         let report = step.report(!asked, records, observed, verdict);
         (self.observer)(Event::Step(&report));
@@ -283,7 +291,12 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn record(&self, exchange: &Exchange, actor: Actor) -> ExchangeRecord {
+    fn record(&self, exchange: &Exchange) -> ExchangeRecord {
+        let actor = if self.hacker_exchanges.contains(&exchange.id) {
+            Actor::Hacker
+        } else {
+            Actor::Browser
+        };
         record(exchange, actor, &self.options.store_url, self.masking)
     }
 
@@ -791,7 +804,7 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Steps 18–20.
+    /// Steps 18–20 (and, from there, the logout).
     async fn stolen_session(&mut self) {
         if !self.any_taken(18..=20) {
             return;
@@ -926,6 +939,134 @@ impl<'a> Run<'a> {
             refused.status(None, 303);
         }
         self.finish(20, &replay.exchanges, refused);
+    }
+
+    /// Steps 21–23: defences beyond the article — fixation and CSRF.
+    async fn defences(&mut self) {
+        if !self.any_taken(21..=23) {
+            return;
+        }
+        let Some(login) = self.fixation().await else {
+            return self.skip(&[22, 23], "the user could not log in (step 21)");
+        };
+        let page = login.page;
+        let form = page
+            .as_ref()
+            .and_then(|page| page.form_with_field(form::QUANTITY))
+            .cloned();
+        let Some(form) = form else {
+            let why = "the cart page after the login has no add-item form";
+            return self.skip(&[22, 23], why);
+        };
+        let mut without_token = form.clone();
+        without_token.set(form::CSRF_TOKEN, "");
+        let post = self.load(Actor::Browser, without_token.submission()).await;
+        let refused = csrf_refusal_checks(post.exchanges.first(), "no csrf_token");
+        self.finish(22, &post.exchanges, refused);
+
+        let mut cross_origin = form.submission();
+        let forums_origin = self.options.forums_url.origin().ascii_serialization();
+        cross_origin.headers = vec![
+            ("Origin".to_owned(), forums_origin.clone()),
+            ("Sec-Fetch-Site".to_owned(), "same-site".to_owned()),
+        ];
+        let post = self.load(Actor::Browser, cross_origin).await;
+        let mut refused = csrf_refusal_checks(
+            post.exchanges.first(),
+            &format!("a valid token, but Origin: {forums_origin} and Sec-Fetch-Site: same-site"),
+        );
+        refused.saw("SameSite=Lax alone would let it through: Store and Forums are same-site");
+        self.finish(23, &post.exchanges, refused);
+    }
+
+    /// Step 21: the hacker gets an anonymous session id from the Store and plants it in the
+    /// user's browser; the user logs in; the planted id must not be signed in. Returns the
+    /// user's login.
+    async fn fixation(&mut self) -> Option<PageLoad> {
+        let login_url = self.url(Site::Store, common::LOGIN);
+        let mut checks = Checks::default();
+        let planted_load = self
+            .load(Actor::Hacker, Request::get(login_url.clone()))
+            .await;
+        // The session id the login page gave the hacker (or the one it already had).
+        let name = planted_load
+            .exchanges
+            .first()
+            .into_iter()
+            .flat_map(|e| &e.set_cookies)
+            .filter_map(|raw| parse_set_cookie(raw, self.masking))
+            .find(|c| !c.record.removal)
+            .map(|c| c.record.name)
+            .or_else(|| self.store.cookie.as_ref().map(|c| c.name.clone()))
+            .unwrap_or_else(|| store::SESSION_COOKIE.to_owned());
+        let planted = self
+            .hacker
+            .decisions_for(&login_url)
+            .into_iter()
+            .find(|d| d.cookie.name == name && d.not_sent.is_none())
+            .map(|d| d.cookie);
+        let Some(planted) = planted else {
+            checks.expect(false, || {
+                "the login page gave the hacker no session cookie to plant".to_owned()
+            });
+            self.finish(21, &planted_load.exchanges, checks);
+            return None;
+        };
+        checks.saw(format!(
+            "the hacker's anonymous session {}={} is planted in the user's browser",
+            planted.name,
+            self.masking.secret(&planted.value)
+        ));
+        checks.expect(self.victim.insert_cookie(&planted).is_ok(), || {
+            "the planted cookie could not be put in the user's jar".to_owned()
+        });
+        let (_, form_load, _) = self.open_login_form(Site::Store).await;
+        let before = vec![(planted.name.clone(), planted.value.clone())];
+        let login = match self.submit_login(form_load.page.as_ref(), &login_url).await {
+            Ok(login) => login,
+            Err(reason) => {
+                checks.expect(false, || format!("cannot log in: {reason}"));
+                self.finish(21, &planted_load.exchanges, checks);
+                return None;
+            }
+        };
+        let (rotated, cookie) = match login.exchanges.first() {
+            Some(post) => session_cookie_checks(post, &before, store::CART, self.masking),
+            None => (Checks::default(), None),
+        };
+        let checks = checks.and(rotated);
+        let replay = self
+            .load(
+                Actor::Hacker,
+                Request::get(self.url(Site::Store, store::CART)),
+            )
+            .await;
+        let mut checks = checks;
+        if let Some(first) = replay.exchanges.first() {
+            sent_session_checks(&mut checks, first, Some(&planted), self.masking);
+            let to = location_path(first).unwrap_or_default();
+            if checks.expect(is_redirect(first) && to == common::LOGIN, || {
+                format!(
+                    "the planted id is signed in after the user's login ({} to {}): session \
+                     fixation",
+                    first.status.unwrap_or_default(),
+                    first.url.path()
+                )
+            }) {
+                checks.saw("the planted id is dead: the hacker is sent to log in");
+            }
+        }
+        let mut exchanges: Vec<&Exchange> = planted_load.exchanges.iter().collect();
+        exchanges.extend(&form_load.exchanges);
+        exchanges.extend(&login.exchanges);
+        exchanges.extend(&replay.exchanges);
+        self.finish(21, exchanges, checks);
+        if let Some(session) = cookie {
+            let url = self.url(Site::Store, store::CART);
+            self.store.cookie = self.jar_cookie(&url, &session.record.name);
+        }
+        self.store.page = login.page.clone();
+        Some(login)
     }
 
     /// The report, with the run's times.
@@ -1185,6 +1326,20 @@ fn removal_seen(checks: &mut Checks, exchange: &Exchange, name: &str, masking: M
         }
         None => checks.saw(what),
     }
+}
+
+/// Steps 22–23: a state-changing form refused with 403.
+fn csrf_refusal_checks(post: Option<&Exchange>, sent: &str) -> Checks {
+    let mut checks = Checks::default();
+    checks.saw(format!("POST with {sent}"));
+    if checks.status(post, 403) {
+        checks.saw("403: refused");
+    } else if post.is_some_and(|p| matches!(p.status, Some(200..=399))) {
+        checks.expect(false, || {
+            "the form was accepted: no CSRF defence".to_owned()
+        });
+    }
+    checks
 }
 
 /// The posts on a Forums page (the `<h2>`s inside its list).

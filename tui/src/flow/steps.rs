@@ -210,6 +210,30 @@ pub const STEPS: &[Step] = {
             "the hacker replays the stolen id again: refused, sent to log in",
             &[18, 19],
         ),
+        step(
+            21,
+            Defences,
+            STORE,
+            Exchanges,
+            "fixation: a session id planted before the login is dead after it",
+            &[],
+        ),
+        step(
+            22,
+            Defences,
+            STORE,
+            Exchanges,
+            "CSRF: a cart form posted without its token is refused (403)",
+            &[21],
+        ),
+        step(
+            23,
+            Defences,
+            STORE,
+            Exchanges,
+            "CSRF: the form posted from the Forums' origin is refused (403), though same-site",
+            &[21],
+        ),
     ]
 };
 
@@ -246,7 +270,7 @@ pub fn step_numbered(number: u8) -> Option<&'static Step> {
 /// Which apps' steps to run (`--site`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum SiteFilter {
-    /// Steps 1–12 and 18–20.
+    /// Steps 1–12 and 18–23.
     Store,
     /// Steps 13–17.
     Forums,
@@ -347,7 +371,7 @@ mod tests {
             vec![1, 2, 3, 13, 18, 19, 20]
         );
         assert!(parse_steps("0").unwrap_err().contains("no step 0"));
-        assert!(parse_steps("21").unwrap_err().contains("steps are 1–20"));
+        assert!(parse_steps("24").unwrap_err().contains("steps are 1–23"));
         assert!(parse_steps("5-2").unwrap_err().contains("backwards"));
         assert!(parse_steps("x").unwrap_err().contains("not a step number"));
         assert!(parse_steps(" , ").unwrap_err().contains("no steps"));
