@@ -98,6 +98,15 @@ pub struct ServeArgs {
     #[arg(long, env = "ABSOLUTE_TIMEOUT", default_value = "12h", value_parser = parse_duration)]
     pub absolute_timeout: Duration,
 
+    /// A session's id is replaced this often while it is used (e.g. 15m; 0 turns rotation off).
+    #[arg(long, env = "ROTATION_INTERVAL", default_value = "15m", value_parser = parse_duration)]
+    pub rotation_interval: Duration,
+
+    /// How long a replaced session id still works for requests under way; used later, it ends
+    /// the session as stolen (e.g. 30s).
+    #[arg(long, env = "ROTATION_GRACE", default_value = "30s", value_parser = parse_duration)]
+    pub rotation_grace: Duration,
+
     /// Where sessions are kept: sqlite (in each site's database; survives restarts) or memory.
     #[arg(long, env = "SESSION_STORE", default_value = "sqlite", value_parser = ["sqlite", "memory"])]
     pub session_store: String,
@@ -134,6 +143,8 @@ impl ServeArgs {
         let policy = SessionPolicy {
             idle_timeout: self.idle_timeout,
             absolute_timeout: self.absolute_timeout,
+            rotation_interval: self.rotation_interval,
+            rotation_grace: self.rotation_grace,
         };
         let sessions = if self.session_store == "memory" {
             SessionBackend::Memory

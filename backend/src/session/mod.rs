@@ -1,35 +1,97 @@
 //! The typed session over tower-sessions: what a logged-in session holds, `login()` that cycles
-//! the id, `logout()` that deletes the record, idle and absolute timeouts enforced server-side,
-//! reads that extend the idle timeout (a throttled touch), CSRF tokens, and the store choice.
+//! the id, `logout()` that ends the session, idle and absolute timeouts enforced server-side,
+//! reads that extend the idle timeout (a throttled touch), periodic id rotation, CSRF tokens,
+//! and the store every site's sessions sit in.
+//!
+//! # The store: [`SecureStore`] over a plain one
+//!
+//! tower-sessions hands the store the cookie's id and upserts on save. The wrapper changes three
+//! things, for any inner store (memory, SQLite, later Redis):
+//!
+//! - **Keyed by a hash.** The inner store only sees [`SessionKey`]: SHA-256 of the id, cut to
+//!   128 bits. Records come back to tower-sessions under the id the browser presented. A dump of
+//!   the store (a backup, a SQL injection, a shared Redis) holds no usable cookie. The ids are
+//!   128 random bits, so the hash needs no secret.
+//! - **Tombstones.** A request that loaded the session before a logout saves it after: an upsert
+//!   would bring the session back. So a delete writes a tombstone (expiring after the idle
+//!   timeout, longer than any request), a save is refused unless the key holds a live record
+//!   (tombstoned, retired or expired: skipped, logged at debug), and a load of a tombstone is
+//!   nothing. Saves and deletes of one key are serialized on a striped lock, so the
+//!   check-then-write is atomic within the process.
+//! - **Rotation and theft detection.** Every `rotation_interval` [`AuthSession::user`] cycles
+//!   the id. The old key then holds a retired marker naming its successor. The states of a key:
+//!
+//!   ```text
+//!   (none) --create--> live --delete--> tombstone --expiry--> (none)
+//!                       |
+//!                       +--rotation--> retired --grace over, id used--> tombstone (theft),
+//!                                         |                            successor too
+//!                                         +--delete (in grace)--> tombstone, successor too
+//!   ```
+//!
+//!   Within the grace period a retired id is served its successor's data read-only (requests in
+//!   flight when the cookie changed still work, and cannot set the old cookie again). After it,
+//!   only a copy of the cookie the browser has replaced can present it: the whole session ends,
+//!   a warning is logged, and both the old and the new cookie get an anonymous session with a
+//!   notice for the login page. A thief who replays a stolen cookie before its next rotation
+//!   is not detected; the rotation after that (or a logout) shuts one of the two out, and the
+//!   first use of the retired id ends both.
+//!
+//! The wrapper also keeps the per-user [`SessionIndex`] (list sessions, sign out everywhere).
 
-use async_trait::async_trait;
-use axum::extract::FromRequestParts;
+mod index;
+pub mod key;
+mod secure;
+mod store;
+
+pub use index::{SessionIndex, SessionInfo};
+pub use key::{SessionKey, log_id};
+pub use secure::{MARKER, SecureStore};
+pub use store::Store;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::USER_AGENT;
 use axum::http::request::Parts;
-use rand::RngCore as _;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 use shared::model::UserView;
-use std::sync::{Arc, LazyLock};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq as _;
-use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store::{self, ExpiredDeletion as _, SessionStore};
-use tower_sessions::{MemoryStore, Session};
-use tower_sessions_sqlx_store::SqliteStore;
+use tower_sessions::Session;
+use tower_sessions::session_store;
+
+/// A site's store: [`SecureStore`] over the configured [`Store`].
+pub type SiteStore = SecureStore<Store>;
 
 /// Key of the logged-in user.
 const USER: &str = "user";
 /// Key of the synchronizer CSRF token.
 const CSRF: &str = "csrf";
+/// Key of the browser's [`ClientInfo`], for the sessions list.
+const CLIENT: &str = "client";
+/// Key of the last id rotation, epoch ms (absent: the login time).
+const ROTATED_AT: &str = "rotated_at_ms";
+/// Key of a notice for the next login page.
+const FLASH: &str = "flash";
 
-/// Timeouts of a site's sessions.
+/// The login page's notice after a session was ended as stolen.
+pub const THEFT_NOTICE: &str = "Your session was ended because an old session id was used again \
+                                — possibly stolen. Log in again.";
+
+/// Timeouts and id rotation of a site's sessions.
 #[derive(Clone, Copy, Debug)]
 pub struct SessionPolicy {
     /// A session unused this long ends (each read extends it).
     pub idle_timeout: Duration,
     /// A session ends this long after login, however busy.
     pub absolute_timeout: Duration,
+    /// A session's id is replaced this often (zero: never).
+    pub rotation_interval: Duration,
+    /// How long a replaced id still works (read-only) for requests already under way; used
+    /// after that, it ends the session as stolen.
+    pub rotation_grace: Duration,
 }
 
 impl SessionPolicy {
@@ -45,6 +107,8 @@ impl Default for SessionPolicy {
         Self {
             idle_timeout: Duration::from_secs(30 * 60),
             absolute_timeout: Duration::from_secs(12 * 60 * 60),
+            rotation_interval: Duration::from_secs(15 * 60),
+            rotation_grace: Duration::from_secs(30),
         }
     }
 }
@@ -63,6 +127,20 @@ pub struct SessionUser {
     pub refresh_token: Option<String>,
 }
 
+/// The browser behind a session, as the sessions list shows it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ClientInfo {
+    /// `User-Agent`, cut to 256 characters.
+    pub user_agent: Option<String>,
+    /// The client's address.
+    pub ip: Option<String>,
+}
+
+/// The client's real address, for a layer that knows it better than the socket does (behind a
+/// trusted proxy) to put in the request's extensions; otherwise the peer address is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
 /// Session storage failed: the caller answers 503, never an anonymous fallback.
 #[derive(Debug, thiserror::Error)]
 #[error("session store unavailable: {0}")]
@@ -74,11 +152,19 @@ impl From<tower_sessions::session::Error> for SessionError {
     }
 }
 
+impl From<session_store::Error> for SessionError {
+    fn from(error: session_store::Error) -> Self {
+        Self(error.to_string())
+    }
+}
+
 /// The session of the current request, typed.
 #[derive(Clone, Debug)]
 pub struct AuthSession {
     session: Session,
     policy: SessionPolicy,
+    store: SiteStore,
+    client: ClientInfo,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for AuthSession {
@@ -95,27 +181,80 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthSession {
             .get::<SessionPolicy>()
             .copied()
             .ok_or(missing)?;
-        Ok(Self { session, policy })
+        let store = parts
+            .extensions
+            .get::<SiteStore>()
+            .cloned()
+            .ok_or(missing)?;
+        let ip = match parts.extensions.get::<ClientAddr>() {
+            Some(ClientAddr(ip)) => Some(*ip),
+            None => parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| peer.ip()),
+        };
+        let user_agent = parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(256).collect());
+        let client = ClientInfo {
+            user_agent,
+            ip: ip.map(|ip| ip.to_string()),
+        };
+        Ok(Self {
+            session,
+            policy,
+            store,
+            client,
+        })
     }
+}
+
+/// Whether this request may write its session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Writable,
+    /// A retired id within its grace period: the successor's data, not to be written.
+    ReadOnly,
 }
 
 impl AuthSession {
     /// The logged-in user, if the session is valid. Enforces the absolute timeout (the session
-    /// is deleted) and extends the idle timeout, writing at most once per touch interval.
+    /// is deleted), extends the idle timeout (writing at most once per touch interval) and
+    /// rotates the id every rotation interval.
     pub async fn user(&self) -> Result<Option<SessionUser>, SessionError> {
+        let mode = self.mode().await?;
         let Some(mut user) = self.get::<SessionUser>(USER).await? else {
             return Ok(None);
         };
         let now = now_ms();
-        let absolute_ms = millis(self.policy.absolute_timeout);
-        if now.saturating_sub(user.login_at_ms) >= absolute_ms {
+        if now.saturating_sub(user.login_at_ms) >= millis(self.policy.absolute_timeout) {
             tracing::info!(session = %self.log_id(), user = %user.user.id, "session reached its absolute timeout");
             self.session.flush().await?;
             return Ok(None);
         }
-        if now.saturating_sub(user.last_seen_ms) >= millis(self.policy.touch_interval()) {
+        if mode == Mode::ReadOnly {
+            return Ok(Some(user));
+        }
+        let rotated_at = self.get::<i64>(ROTATED_AT).await?;
+        let interval = self.policy.rotation_interval;
+        let rotate = !interval.is_zero()
+            && now.saturating_sub(rotated_at.unwrap_or(user.login_at_ms)) >= millis(interval);
+        if rotate || now.saturating_sub(user.last_seen_ms) >= millis(self.policy.touch_interval()) {
             user.last_seen_ms = now;
             self.session.insert(USER, &user).await?;
+            self.session.insert(CLIENT, &self.client).await?;
+        }
+        if rotate && let Some(id) = self.session.id() {
+            // The new id is chosen when the response saves the session; the store then retires
+            // the old key (see the module doc).
+            let old = SessionKey::of(&id);
+            self.session.insert(ROTATED_AT, now).await?;
+            self.session
+                .insert(secure::ROTATED_FROM, old.to_string())
+                .await?;
+            secure::rotating(old, self.session.cycle_id()).await?;
         }
         Ok(Some(user))
     }
@@ -124,18 +263,23 @@ impl AuthSession {
     /// no fixation), and a new CSRF token is issued.
     pub async fn login(&self, user: SessionUser) -> Result<(), SessionError> {
         let previous = self.log_id();
+        self.end_pending_rotation().await?;
         self.session.clear().await;
         self.session.cycle_id().await?;
         self.session.insert(USER, &user).await?;
         self.session.insert(CSRF, new_token()).await?;
+        self.session.insert(CLIENT, &self.client).await?;
+        self.session.insert(ROTATED_AT, user.login_at_ms).await?;
         tracing::info!(previous_session = %previous, user = %user.user.id, "session created at login");
         Ok(())
     }
 
-    /// Logs out: deletes the record from the store and clears the cookie. Returns who it was.
+    /// Logs out: ends the session in the store (a retired id ends its successor too) and clears
+    /// the cookie. Returns who it was.
     pub async fn logout(&self) -> Result<Option<SessionUser>, SessionError> {
         let user = self.get::<SessionUser>(USER).await?;
         let id = self.log_id();
+        self.end_pending_rotation().await?;
         self.session.flush().await?;
         if let Some(user) = &user {
             tracing::info!(session = %id, user = %user.user.id, "session deleted at logout");
@@ -150,7 +294,7 @@ impl AuthSession {
             return Ok(token);
         }
         let token = new_token();
-        self.session.insert(CSRF, &token).await?;
+        self.set(CSRF, &token).await?;
         Ok(token)
     }
 
@@ -162,8 +306,14 @@ impl AuthSession {
         })
     }
 
-    /// Stores a value under `key` (pending two-factor or password-change state).
+    /// Stores a value under `key` (pending two-factor or password-change state). Skipped for a
+    /// retired id in its grace period: its writes would be refused, and the response would set
+    /// the retired id's cookie again.
     pub async fn set<T: Serialize>(&self, key: &str, value: &T) -> Result<(), SessionError> {
+        if self.mode().await? == Mode::ReadOnly {
+            tracing::debug!(session = %self.log_id(), "write to a retired session id skipped");
+            return Ok(());
+        }
         Ok(self.session.insert(key, value).await?)
     }
 
@@ -177,10 +327,34 @@ impl AuthSession {
         }
     }
 
-    /// Removes a value stored with [`AuthSession::set`].
+    /// Removes a value stored with [`AuthSession::set`] (skipped as `set` is).
     pub async fn remove(&self, key: &str) -> Result<(), SessionError> {
+        if self.mode().await? == Mode::ReadOnly || self.get_raw(key).await?.is_none() {
+            return Ok(());
+        }
         self.session.remove_value(key).await?;
         Ok(())
+    }
+
+    /// Takes the notice left for the next login page (a session ended as stolen leaves one).
+    pub async fn take_flash(&self) -> Result<Option<String>, SessionError> {
+        if self.mode().await? == Mode::ReadOnly {
+            return Ok(None);
+        }
+        let flash = self.get::<String>(FLASH).await?;
+        if flash.is_some() {
+            self.session.remove_value(FLASH).await?;
+        }
+        Ok(flash)
+    }
+
+    /// The store key of this request's session (its entry in the sessions list); while this
+    /// request rotates the id, the key being replaced.
+    pub async fn key(&self) -> Result<Option<SessionKey>, SessionError> {
+        Ok(match self.session.id() {
+            Some(id) => Some(SessionKey::of(&id)),
+            None => self.pending_rotation().await?,
+        })
     }
 
     /// A salted hash of the session id, safe to log; `-` when there is none.
@@ -189,20 +363,41 @@ impl AuthSession {
             .id()
             .map_or_else(|| "-".to_owned(), |id| log_id(&id))
     }
-}
 
-/// A salted hash of a session id for logs (never the id itself). The salt is per process.
-pub fn log_id(id: &Id) -> String {
-    static SALT: LazyLock<[u8; 16]> = LazyLock::new(|| {
-        let mut salt = [0u8; 16];
-        rand::rng().fill_bytes(&mut salt);
-        salt
-    });
-    let digest = Sha256::new()
-        .chain_update(*SALT)
-        .chain_update(id.to_string().as_bytes())
-        .finalize();
-    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+    /// The key this request's rotation replaces, until the response stores the new id.
+    async fn pending_rotation(&self) -> Result<Option<SessionKey>, SessionError> {
+        let old = self.get::<String>(secure::ROTATED_FROM).await?;
+        Ok(old.and_then(|key| key.parse().ok()))
+    }
+
+    /// Ends the session this request started rotating: a login or logout in the same request
+    /// drops the new record, so the store would never retire the old key; it must end here.
+    async fn end_pending_rotation(&self) -> Result<(), SessionError> {
+        if let Some(old) = self.pending_rotation().await? {
+            self.store.end_key(old).await?;
+        }
+        Ok(())
+    }
+
+    async fn get_raw(&self, key: &str) -> Result<Option<serde_json::Value>, SessionError> {
+        Ok(self.session.get_value(key).await?)
+    }
+
+    /// Deals with what the store marked on the record, then says whether it may be written. A
+    /// session ended as stolen becomes a new anonymous one holding the notice for the login
+    /// page (a fresh id: the old one is a tombstone).
+    async fn mode(&self) -> Result<Mode, SessionError> {
+        if self.get_raw(secure::ENDED_AS_STOLEN).await?.is_some() {
+            self.session.clear().await;
+            self.session.cycle_id().await?;
+            self.session.insert(FLASH, THEFT_NOTICE).await?;
+            return Ok(Mode::Writable);
+        }
+        Ok(match self.get_raw(secure::READ_ONLY).await? {
+            Some(_) => Mode::ReadOnly,
+            None => Mode::Writable,
+        })
+    }
 }
 
 fn new_token() -> String {
@@ -217,66 +412,9 @@ fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// Where a site keeps its sessions.
-#[derive(Clone, Debug)]
-pub enum Store {
-    /// In process memory (tests; lost on restart).
-    Memory(MemoryStore),
-    /// A SQLite table (the default: a restart logs nobody out).
-    Sqlite(SqliteStore),
-}
-
-impl Store {
-    /// A SQLite store in `pool`, its table created if missing.
-    pub async fn sqlite(pool: sqlx::SqlitePool) -> anyhow::Result<Self> {
-        let store = SqliteStore::new(pool);
-        store.migrate().await?;
-        Ok(Self::Sqlite(store))
-    }
-
-    /// Deletes expired sessions (a no-op for memory, which hides them on load).
-    pub async fn delete_expired(&self) -> session_store::Result<()> {
-        match self {
-            Self::Memory(_) => Ok(()),
-            Self::Sqlite(store) => store.delete_expired().await,
-        }
-    }
-}
-
-#[async_trait]
-impl SessionStore for Store {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Self::Memory(store) => store.create(record).await,
-            Self::Sqlite(store) => store.create(record).await,
-        }
-    }
-
-    async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Self::Memory(store) => store.save(record).await,
-            Self::Sqlite(store) => store.save(record).await,
-        }
-    }
-
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Self::Memory(store) => store.load(id).await,
-            Self::Sqlite(store) => store.load(id).await,
-        }
-    }
-
-    async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            Self::Memory(store) => store.delete(id).await,
-            Self::Sqlite(store) => store.delete(id).await,
-        }
-    }
-}
-
 /// Deletes expired sessions every `period` for as long as the site runs. A failed round is
 /// logged and retried at the next period; a panic restarts the task (it is supervised).
-pub fn spawn_cleanup(store: Store, period: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn_cleanup(store: SiteStore, period: Duration) -> tokio::task::JoinHandle<()> {
     let store = Arc::new(store);
     tokio::spawn(async move {
         loop {

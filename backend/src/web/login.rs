@@ -50,11 +50,11 @@ pub async fn form(
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, WebError> {
     let next = query.next.as_deref().and_then(NextPath::parse);
-    let notice = query
-        .notice
-        .as_deref()
-        .and_then(notice_text)
-        .map(str::to_owned);
+    let notice = match query.notice.as_deref().and_then(notice_text) {
+        Some(text) => Some(text.to_owned()),
+        // A notice the session left, e.g. that it was ended as stolen.
+        None => auth.take_flash().await?,
+    };
     login_page(
         &state,
         &auth,

@@ -172,6 +172,7 @@ pub struct WebServer {
     site: Site,
     public_url: Url,
     serving: Serving,
+    sessions: session::SiteStore,
     cleanup: JoinHandle<()>,
 }
 
@@ -181,10 +182,17 @@ impl WebServer {
         let data = Data::connect(&config.database_url)
             .await
             .with_context(|| format!("{} database", config.site.name()))?;
-        let store = match config.sessions {
-            SessionBackend::Memory => session::Store::Memory(Default::default()),
-            SessionBackend::Sqlite => session::Store::sqlite(data.pool().clone()).await?,
+        let (inner, index) = match config.sessions {
+            SessionBackend::Memory => (
+                session::Store::Memory(Default::default()),
+                session::SessionIndex::memory(),
+            ),
+            SessionBackend::Sqlite => (
+                session::Store::sqlite(data.pool().clone()).await?,
+                session::SessionIndex::Sqlite(data.pool().clone()),
+            ),
         };
+        let store = session::SecureStore::new(inner, index, config.policy);
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("{} cannot listen on {}", config.site.name(), config.addr))?;
@@ -220,6 +228,7 @@ impl WebServer {
                 error::render_errors,
             ))
             .layer(axum::Extension(config.policy))
+            .layer(axum::Extension(store.clone()))
             .layer(sessions)
             .layer(middleware::from_fn_with_state(
                 layers::CookiePolicy {
@@ -237,12 +246,14 @@ impl WebServer {
             .layer(tower_http::trace::TraceLayer::new_for_http())
             .with_state(state);
         let serving = Serving::spawn(listener, app)?;
-        let cleanup = session::spawn_cleanup(store, cleanup_period(config.policy.idle_timeout));
+        let cleanup =
+            session::spawn_cleanup(store.clone(), cleanup_period(config.policy.idle_timeout));
         tracing::info!(site = config.site.name(), %addr, url = %public_url, "site listening");
         Ok(Self {
             site: config.site,
             public_url,
             serving,
+            sessions: store,
             cleanup,
         })
     }
@@ -250,6 +261,11 @@ impl WebServer {
     /// Which app.
     pub fn site(&self) -> Site {
         self.site
+    }
+
+    /// The site's session store: its users' sessions, to list and end.
+    pub fn sessions(&self) -> &session::SiteStore {
+        &self.sessions
     }
 
     /// The bound address.

@@ -76,6 +76,7 @@ impl TestApp {
         Self::spawn_with(StackConfig::ephemeral().with_policy(SessionPolicy {
             idle_timeout: idle,
             absolute_timeout: absolute,
+            ..SessionPolicy::default()
         }))
         .await
     }

@@ -1,6 +1,7 @@
 //! FLOW.md, steps 1–18, for both sites, each step asserted as the article describes it.
 
 use crate::app::{TestApp, assert_session_cookie_attributes, read, session_records};
+use crate::store::{is_live, record_of, records, store_key};
 use backend::session::SessionPolicy;
 use backend::stack::{StackConfig, demo};
 use backend::web::SessionBackend;
@@ -40,6 +41,7 @@ async fn the_articles_flow_steps_1_to_18_hold_for_store_and_forums() {
     let mut config = StackConfig::ephemeral().with_policy(SessionPolicy {
         idle_timeout: IDLE,
         absolute_timeout: Duration::from_secs(3600),
+        ..SessionPolicy::default()
     });
     config.store.sessions = SessionBackend::Sqlite;
     config.store.database_url = format!("sqlite://{}", store_db.display());
@@ -111,23 +113,34 @@ async fn the_articles_flow_steps_1_to_18_hold_for_store_and_forums() {
     let first_id = cookie.value().to_owned();
 
     // 6. The server-side session holds the user, never the password.
-    let records = session_records(&store_db).await;
+    assert!(
+        session_records(&store_db)
+            .await
+            .iter()
+            .all(|(_, blob)| !blob.windows(8).any(|w| w == b"password")),
+        "no password in the session"
+    );
+    let live: Vec<_> = records(&store_db)
+        .await
+        .into_iter()
+        .filter(is_live)
+        .collect();
     assert_eq!(
-        records.len(),
+        live.len(),
         1,
         "the anonymous session was replaced, not kept"
     );
-    let (_, blob) = &records[0];
+    let anonymous_record = record_of(&store_db, anonymous.value()).await.unwrap();
     assert!(
-        !blob.windows(8).any(|w| w == b"password"),
-        "no password in the session"
+        !is_live(&anonymous_record),
+        "the anonymous id is a tombstone"
     );
-    let record: tower_sessions::session::Record = rmp_serde::from_slice(blob).unwrap();
+    let record = &live[0];
     assert_eq!(record.data["user"]["user"]["email"], "alice@example.com");
     assert_eq!(
-        record.id.to_string(),
-        first_id,
-        "the store is keyed by the cookie's id"
+        record.id,
+        store_key(&first_id),
+        "the store is keyed by a hash of the cookie's id"
     );
 
     // 8–9. GET /shopping-cart with the cookie: the user from the session (no FusionAuth call),
@@ -181,11 +194,8 @@ async fn the_articles_flow_steps_1_to_18_hold_for_store_and_forums() {
     relogin.assert_redirect_to("/shopping-cart");
     let second_id = relogin.cookie("store_session").unwrap().value().to_owned();
     assert_ne!(second_id, first_id);
-    let refresh_token = session_records(&store_db)
+    let refresh_token = record_of(&store_db, &second_id)
         .await
-        .iter()
-        .map(|(_, blob)| rmp_serde::from_slice::<tower_sessions::session::Record>(blob).unwrap())
-        .find(|record| record.id.to_string() == second_id)
         .and_then(|record| {
             record.data["user"]["refresh_token"]
                 .as_str()
@@ -268,19 +278,10 @@ async fn the_articles_flow_steps_1_to_18_hold_for_store_and_forums() {
     let removal = logout.cookie("store_session").unwrap();
     assert_session_cookie_attributes(&removal);
     assert_eq!(removal.max_age(), Some(time::Duration::ZERO));
-    let left: Vec<String> = session_records(&store_db)
-        .await
-        .iter()
-        .map(|(_, blob)| {
-            rmp_serde::from_slice::<tower_sessions::session::Record>(blob)
-                .unwrap()
-                .id
-                .to_string()
-        })
-        .collect();
+    let left = record_of(&store_db, &second_id).await;
     assert!(
-        !left.contains(&second_id),
-        "the record is deleted from the store"
+        left.is_none_or(|record| !is_live(&record)),
+        "the record is deleted from the store (a tombstone in its place)"
     );
     let replay = read(
         hacker

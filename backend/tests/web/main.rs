@@ -7,3 +7,4 @@ mod flow;
 mod forms;
 mod outcomes;
 mod sessions;
+mod store;

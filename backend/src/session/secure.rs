@@ -1,0 +1,628 @@
+//! [`SecureStore`]: the wrapper every site's session store sits behind. It keys records by a hash
+//! of the session id, turns deletes into tombstones that refuse later saves, keeps retired ids
+//! pointing at their successor for the rotation grace period and ends the session when one is
+//! used after it, and keeps the per-user index. See the module doc of [`super`] for why.
+
+use super::index::{Entry, SessionIndex, SessionInfo};
+use super::key::SessionKey;
+use super::{CLIENT, ClientInfo, SessionPolicy, SessionUser, USER, now_ms};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::{Mutex, MutexGuard};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+/// Where the inner store's records keep their marker; a record without one is a live session.
+pub const MARKER: &str = "__marker";
+/// Set on a record served for a retired id within its grace period: the successor's data, to
+/// be read and never written (a write would set the old id's cookie again).
+pub(super) const READ_ONLY: &str = "__read_only";
+/// Set on the record served for an id whose session was ended as stolen: [`super::AuthSession`]
+/// replaces it with an anonymous session that carries the notice.
+pub(super) const ENDED_AS_STOLEN: &str = "__ended_as_stolen";
+/// Put by [`super::AuthSession`] on a record whose id it is rotating: the key it had before. The
+/// store takes it off and retires that key when the new record is created.
+pub(super) const ROTATED_FROM: &str = "__rotated_from";
+
+/// The keys above: never stored in a live record.
+const RESERVED: [&str; 4] = [MARKER, READ_ONLY, ENDED_AS_STOLEN, ROTATED_FROM];
+/// Writes are serialized per key on one of this many locks.
+const STRIPES: usize = 64;
+/// How many retired ids are followed to the live one (rotations within one grace period).
+const MAX_CHAIN: usize = 8;
+
+/// What a marker record says.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Marker {
+    /// The session ended (logout, login over it, sign-out elsewhere, theft).
+    Tombstone {
+        /// Ended because a retired id was used after its grace period.
+        theft: bool,
+    },
+    /// The id was rotated; `successor` is the new key.
+    Retired {
+        successor: String,
+        retired_at_ms: i64,
+    },
+}
+
+/// A key's state in the inner store.
+enum Stored {
+    Live(Record),
+    Tombstone { theft: bool },
+    Retired { successor: SessionKey, at_ms: i64 },
+}
+
+tokio::task_local! {
+    /// The key whose id is being rotated by this task: its delete (from `Session::cycle_id`) is
+    /// not a logout; the key is retired when the successor is created instead.
+    static ROTATING: SessionKey;
+}
+
+/// Runs `cycle_id` for a rotation of `old` (see [`ROTATING`]).
+pub(super) async fn rotating<F: Future>(old: SessionKey, cycle: F) -> F::Output {
+    ROTATING.scope(old, cycle).await
+}
+
+/// A [`SessionStore`] over any other: hashed keys, tombstones, rotation, the per-user index.
+#[derive(Clone, Debug)]
+pub struct SecureStore<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    index: SessionIndex,
+    policy: SessionPolicy,
+    stripes: [Mutex<()>; STRIPES],
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("index", &self.index)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: SessionStore> SecureStore<S> {
+    /// Wraps `inner`, keeping the per-user index in `index`. Tombstones last an idle timeout of
+    /// `policy` (longer than any request), retired markers an absolute timeout (as long as the
+    /// session they lead to may live).
+    pub fn new(inner: S, index: SessionIndex, policy: SessionPolicy) -> Self {
+        Self {
+            inner,
+            shared: Arc::new(Shared {
+                index,
+                policy,
+                stripes: std::array::from_fn(|_| Mutex::new(())),
+            }),
+        }
+    }
+
+    /// The wrapped store.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    /// The user's live sessions, most recently seen first; `current` is marked.
+    pub async fn sessions_of(
+        &self,
+        user_id: &str,
+        current: Option<SessionKey>,
+    ) -> session_store::Result<Vec<SessionInfo>> {
+        let rows = self.shared.index.of_user(user_id, now_ms()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(key, entry)| SessionInfo {
+                key: key.to_string(),
+                created_at_ms: entry.created_at_ms,
+                last_seen_at_ms: entry.last_seen_at_ms,
+                user_agent: entry.user_agent,
+                ip: entry.ip,
+                current: Some(key) == current,
+            })
+            .collect())
+    }
+
+    /// Ends the user's session `key`; false when it is not one of theirs (nothing happens).
+    pub async fn end_session(&self, user_id: &str, key: SessionKey) -> session_store::Result<bool> {
+        let owned = self
+            .shared
+            .index
+            .of_user(user_id, now_ms())
+            .await?
+            .iter()
+            .any(|(k, _)| *k == key);
+        if owned {
+            self.end(key, false).await?;
+            tracing::info!(session = %key.log_id(), user = %user_id, "session ended from another session");
+        }
+        Ok(owned)
+    }
+
+    /// Ends all the user's sessions but `except` (the caller's own, to sign out elsewhere);
+    /// returns how many ended.
+    pub async fn end_all(
+        &self,
+        user_id: &str,
+        except: Option<SessionKey>,
+    ) -> session_store::Result<usize> {
+        let mut ended = 0;
+        for (key, _) in self.shared.index.of_user(user_id, now_ms()).await? {
+            if Some(key) != except {
+                self.end(key, false).await?;
+                ended += 1;
+            }
+        }
+        tracing::info!(user = %user_id, ended, "sessions ended everywhere");
+        Ok(ended)
+    }
+
+    /// Ends the session at `key` (and the successors a retired key leads to).
+    pub(super) async fn end_key(&self, key: SessionKey) -> session_store::Result<()> {
+        self.end(key, false).await.map(drop)
+    }
+
+    async fn lock(&self, key: SessionKey) -> MutexGuard<'_, ()> {
+        self.shared.stripes[key.stripe(STRIPES)].lock().await
+    }
+
+    async fn read(&self, key: SessionKey) -> session_store::Result<Option<Stored>> {
+        let Some(mut record) = self.inner.load(&key.as_store_id()).await? else {
+            return Ok(None);
+        };
+        let Some(marker) = record.data.remove(MARKER) else {
+            return Ok(Some(Stored::Live(record)));
+        };
+        Ok(Some(match serde_json::from_value(marker) {
+            Ok(Marker::Retired {
+                successor,
+                retired_at_ms,
+            }) => match successor.parse() {
+                Ok(successor) => Stored::Retired {
+                    successor,
+                    at_ms: retired_at_ms,
+                },
+                Err(_) => Stored::Tombstone { theft: false },
+            },
+            Ok(Marker::Tombstone { theft }) => Stored::Tombstone { theft },
+            // A marker this version cannot read: the session is over (fail closed).
+            Err(_) => Stored::Tombstone { theft: false },
+        }))
+    }
+
+    /// Stores `record` as the live session `key` and indexes it. The caller holds `key`'s lock.
+    async fn write_live(&self, key: SessionKey, record: &Record) -> session_store::Result<()> {
+        let mut data = record.data.clone();
+        for reserved in RESERVED {
+            data.remove(reserved);
+        }
+        let record = Record {
+            id: key.as_store_id(),
+            data,
+            expiry_date: record.expiry_date,
+        };
+        self.inner.save(&record).await?;
+        if let Some(entry) = index_entry(&record) {
+            self.shared.index.upsert(key, entry).await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces whatever `key` holds with `marker` for `ttl`. The caller holds `key`'s lock.
+    async fn write_marker(
+        &self,
+        key: SessionKey,
+        marker: Marker,
+        ttl: Duration,
+    ) -> session_store::Result<()> {
+        let marker = serde_json::to_value(marker)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let record = Record {
+            id: key.as_store_id(),
+            data: [(MARKER.to_owned(), marker)].into(),
+            expiry_date: OffsetDateTime::now_utc() + ttl,
+        };
+        self.inner.save(&record).await?;
+        self.shared.index.remove(key).await
+    }
+
+    /// Ends the session at `key`: a tombstone there and at every successor a retired id leads
+    /// to. Returns the user of the live session it ended, if any.
+    async fn end(&self, mut key: SessionKey, theft: bool) -> session_store::Result<Option<String>> {
+        let mut user = None;
+        for _ in 0..MAX_CHAIN {
+            let _guard = self.lock(key).await;
+            let next = match self.read(key).await? {
+                None | Some(Stored::Tombstone { .. }) => break,
+                Some(Stored::Live(record)) => {
+                    user = index_entry(&record).map(|e| e.user_id);
+                    None
+                }
+                Some(Stored::Retired { successor, .. }) => Some(successor),
+            };
+            let tombstone = Marker::Tombstone { theft };
+            self.write_marker(key, tombstone, self.shared.policy.idle_timeout)
+                .await?;
+            match next {
+                Some(successor) => key = successor,
+                None => break,
+            }
+        }
+        Ok(user)
+    }
+
+    /// The live record a retired id leads to, following rotations within the grace period.
+    async fn successor(&self, mut key: SessionKey) -> session_store::Result<Option<Record>> {
+        for _ in 0..MAX_CHAIN {
+            match self.read(key).await? {
+                Some(Stored::Live(record)) => return Ok(Some(record)),
+                Some(Stored::Retired { successor, .. }) => key = successor,
+                None | Some(Stored::Tombstone { .. }) => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    /// After `new` was created to replace `old`: `old` becomes a retired id leading to `new`.
+    /// If `old` ended meanwhile (a logout raced the rotation), `new` ends too.
+    async fn retire(&self, old: SessionKey, new: SessionKey) -> session_store::Result<()> {
+        {
+            let _guard = self.lock(old).await;
+            match self.read(old).await? {
+                Some(Stored::Live(_)) => {
+                    let retired = Marker::Retired {
+                        successor: new.to_string(),
+                        retired_at_ms: now_ms(),
+                    };
+                    self.write_marker(old, retired, self.shared.policy.absolute_timeout)
+                        .await?;
+                    tracing::info!(previous_session = %old.log_id(), session = %new.log_id(), "session id rotated");
+                    return Ok(());
+                }
+                // Two requests rotated the same id at once: the browser may keep either cookie,
+                // so both successors stay valid.
+                Some(Stored::Retired { .. }) => return Ok(()),
+                None | Some(Stored::Tombstone { .. }) => {}
+            }
+        }
+        tracing::info!(previous_session = %old.log_id(), session = %new.log_id(), "session ended while its id was rotated; the new id ends too");
+        self.end(new, false).await.map(drop)
+    }
+}
+
+impl SecureStore<super::Store> {
+    /// Deletes expired records and index entries (tombstones and retired ids expire too).
+    pub async fn delete_expired(&self) -> session_store::Result<()> {
+        self.inner.delete_expired().await?;
+        self.shared.index.delete_expired(now_ms()).await
+    }
+}
+
+#[async_trait]
+impl<S: SessionStore> SessionStore for SecureStore<S> {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let rotated_from = record
+            .data
+            .remove(ROTATED_FROM)
+            .and_then(|v| v.as_str()?.parse::<SessionKey>().ok());
+        let key = loop {
+            let key = SessionKey::of(&record.id);
+            let _guard = self.lock(key).await;
+            if self.read(key).await?.is_none() {
+                self.write_live(key, record).await?;
+                break key;
+            }
+            record.id = Id::default();
+        };
+        if let Some(old) = rotated_from {
+            self.retire(old, key).await?;
+        }
+        Ok(())
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let key = SessionKey::of(&record.id);
+        let _guard = self.lock(key).await;
+        match self.read(key).await? {
+            Some(Stored::Live(_)) => self.write_live(key, record).await,
+            // A logout, a rotation or the expiry got there first: an upsert here would bring the
+            // session back to life.
+            _ => {
+                tracing::debug!(session = %key.log_id(), "session save refused: it ended, was rotated or expired");
+                Ok(())
+            }
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let key = SessionKey::of(id);
+        let record = match self.read(key).await? {
+            None | Some(Stored::Tombstone { theft: false }) => return Ok(None),
+            Some(Stored::Live(record)) => record,
+            Some(Stored::Tombstone { theft: true }) => ended_as_stolen(),
+            Some(Stored::Retired { successor, at_ms })
+                if now_ms().saturating_sub(at_ms) <= millis(self.shared.policy.rotation_grace) =>
+            {
+                let Some(mut record) = self.successor(successor).await? else {
+                    return Ok(None);
+                };
+                record.data.insert(READ_ONLY.to_owned(), true.into());
+                record
+            }
+            Some(Stored::Retired { successor, .. }) => {
+                let user = self.end(key, true).await?;
+                tracing::warn!(
+                    session = %key.log_id(),
+                    successor = %successor.log_id(),
+                    user = user.as_deref().unwrap_or("-"),
+                    "session theft suspected: a retired session id was used after its grace period"
+                );
+                ended_as_stolen()
+            }
+        };
+        Ok(Some(Record { id: *id, ..record }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        let key = SessionKey::of(id);
+        if ROTATING
+            .try_with(|rotating| *rotating == key)
+            .unwrap_or(false)
+        {
+            return Ok(());
+        }
+        self.end(key, false).await.map(drop)
+    }
+}
+
+/// The record served for an id whose session ended as stolen.
+fn ended_as_stolen() -> Record {
+    Record {
+        id: Id::default(),
+        data: [(ENDED_AS_STOLEN.to_owned(), true.into())].into(),
+        expiry_date: OffsetDateTime::now_utc() + Duration::from_secs(60),
+    }
+}
+
+/// The index entry of a logged-in session's record; `None` for an anonymous one.
+fn index_entry(record: &Record) -> Option<Entry> {
+    let user: SessionUser = serde_json::from_value(record.data.get(USER)?.clone()).ok()?;
+    let client: ClientInfo = record
+        .data
+        .get(CLIENT)
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    Some(Entry {
+        user_id: user.user.id,
+        created_at_ms: user.login_at_ms,
+        last_seen_at_ms: user.last_seen_ms,
+        user_agent: client.user_agent,
+        ip: client.ip,
+        expires_at_ms: i64::try_from(record.expiry_date.unix_timestamp_nanos() / 1_000_000)
+            .unwrap_or(i64::MAX),
+    })
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower_sessions::MemoryStore;
+
+    const GRACE: Duration = Duration::from_millis(150);
+
+    fn policy() -> SessionPolicy {
+        SessionPolicy {
+            idle_timeout: Duration::from_secs(60),
+            rotation_grace: GRACE,
+            ..SessionPolicy::default()
+        }
+    }
+
+    fn store<S: SessionStore>(inner: S) -> SecureStore<S> {
+        SecureStore::new(inner, SessionIndex::memory(), policy())
+    }
+
+    fn record(user_id: &str) -> Record {
+        let user = serde_json::json!({
+            "user": {"id": user_id, "email": null, "name": "A", "roles": []},
+            "login_at_ms": 1, "last_seen_ms": 2,
+        });
+        let client = serde_json::json!({"user_agent": "test-agent", "ip": "192.0.2.1"});
+        Record {
+            id: Id::default(),
+            data: [(USER.to_owned(), user), (CLIENT.to_owned(), client)].into(),
+            expiry_date: OffsetDateTime::now_utc() + Duration::from_secs(3600),
+        }
+    }
+
+    /// Creates `record` and returns the id tower-sessions would put in the cookie.
+    async fn create<S: SessionStore>(store: &SecureStore<S>, mut record: Record) -> Id {
+        store.create(&mut record).await.unwrap();
+        record.id
+    }
+
+    /// Rotates `old` as `AuthSession::user` does; returns the new id.
+    async fn rotate<S: SessionStore>(store: &SecureStore<S>, old: Id, user_id: &str) -> Id {
+        let key = SessionKey::of(&old);
+        rotating(key, store.delete(&old)).await.unwrap();
+        let mut next = record(user_id);
+        next.data
+            .insert(ROTATED_FROM.to_owned(), key.to_string().into());
+        create(store, next).await
+    }
+
+    #[tokio::test]
+    async fn the_inner_store_sees_only_the_hash_of_the_id() {
+        let inner = MemoryStore::default();
+        let store = store(inner.clone());
+        let id = create(&store, record("u")).await;
+        assert!(inner.load(&id).await.unwrap().is_none());
+        let stored = inner
+            .load(&SessionKey::of(&id).as_store_id())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.data[USER]["user"]["id"], "u");
+        let loaded = store.load(&id).await.unwrap().unwrap();
+        assert_eq!(loaded.id, id, "tower-sessions gets the presented id back");
+        // The key, presented as an id, is just an unknown id.
+        assert!(store.load(&stored.id).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_save_after_a_delete_is_refused() {
+        let store = store(MemoryStore::default());
+        let mut loaded = record("u");
+        loaded.id = create(&store, loaded.clone()).await;
+        store.delete(&loaded.id).await.unwrap();
+        loaded.data.insert("late".into(), true.into());
+        store.save(&loaded).await.unwrap();
+        assert!(store.load(&loaded.id).await.unwrap().is_none());
+        // Nor can a save bring back a session that was never stored.
+        let stranger = record("u");
+        store.save(&stranger).await.unwrap();
+        assert!(store.load(&stranger.id).await.unwrap().is_none());
+    }
+
+    /// An inner store whose saves take a while between being asked and writing.
+    #[derive(Clone, Debug, Default)]
+    struct SlowSaves(MemoryStore);
+
+    #[async_trait]
+    impl SessionStore for SlowSaves {
+        async fn save(&self, record: &Record) -> session_store::Result<()> {
+            if !record.data.contains_key(MARKER) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            self.0.save(record).await
+        }
+        async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+            self.0.load(id).await
+        }
+        async fn delete(&self, id: &Id) -> session_store::Result<()> {
+            self.0.delete(id).await
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_save_in_flight_cannot_undo_a_delete() {
+        let store = store(SlowSaves::default());
+        let mut loaded = record("u");
+        loaded.id = create(&store, loaded.clone()).await;
+        loaded.data.insert("touched".into(), true.into());
+        // The save has checked that the session is live and is writing when the delete comes.
+        let save = tokio::spawn({
+            let (store, loaded) = (store.clone(), loaded.clone());
+            async move { store.save(&loaded).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        store.delete(&loaded.id).await.unwrap();
+        save.await.unwrap().unwrap();
+        assert!(store.load(&loaded.id).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_retired_id_serves_its_successor_read_only_within_the_grace_period() {
+        let store = store(MemoryStore::default());
+        let old = create(&store, record("u")).await;
+        let new = rotate(&store, old, "u").await;
+        let served = store.load(&old).await.unwrap().unwrap();
+        assert_eq!(served.id, old);
+        assert_eq!(served.data[READ_ONLY], true);
+        assert_eq!(served.data[USER]["user"]["id"], "u");
+        // Its writes are refused; the successor is untouched.
+        store.save(&served).await.unwrap();
+        let current = store.load(&new).await.unwrap().unwrap();
+        assert!(!current.data.contains_key(READ_ONLY));
+        // A delete with the old id (a logout from a request in flight) ends both.
+        store.delete(&old).await.unwrap();
+        assert!(store.load(&new).await.unwrap().is_none());
+        assert!(store.load(&old).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_retired_id_used_after_the_grace_period_ends_the_whole_session() {
+        let store = store(MemoryStore::default());
+        let old = create(&store, record("u")).await;
+        let new = rotate(&store, old, "u").await;
+        tokio::time::sleep(GRACE + Duration::from_millis(50)).await;
+        for id in [old, new, old] {
+            let record = store.load(&id).await.unwrap().unwrap();
+            assert_eq!(record.data.len(), 1);
+            assert_eq!(record.data[ENDED_AS_STOLEN], true);
+        }
+        assert!(store.sessions_of("u", None).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_logout_racing_a_rotation_ends_the_new_id_too() {
+        let store = store(MemoryStore::default());
+        let old = create(&store, record("u")).await;
+        let key = SessionKey::of(&old);
+        rotating(key, store.delete(&old)).await.unwrap();
+        assert!(store.load(&old).await.unwrap().is_some(), "not yet retired");
+        store.delete(&old).await.unwrap();
+        let mut next = record("u");
+        next.data
+            .insert(ROTATED_FROM.to_owned(), key.to_string().into());
+        let new = create(&store, next).await;
+        assert!(store.load(&new).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn the_index_follows_logins_touches_rotations_and_ends() {
+        let store = store(MemoryStore::default());
+        let first = create(&store, record("u")).await;
+        let second = create(&store, record("u")).await;
+        create(&store, record("someone else")).await;
+        let current = SessionKey::of(&first);
+        let listed = store.sessions_of("u", Some(current)).await.unwrap();
+        assert_eq!(listed.len(), 2);
+        let mine = listed.iter().find(|s| s.current).unwrap();
+        assert_eq!(mine.key, current.to_string());
+        assert_eq!(mine.user_agent.as_deref(), Some("test-agent"));
+        assert_eq!(mine.ip.as_deref(), Some("192.0.2.1"));
+        assert_eq!((mine.created_at_ms, mine.last_seen_at_ms), (1, 2));
+
+        let mut touched = store.load(&second).await.unwrap().unwrap();
+        touched.data.get_mut(USER).unwrap()["last_seen_ms"] = 99.into();
+        store.save(&touched).await.unwrap();
+        let listed = store.sessions_of("u", None).await.unwrap();
+        assert_eq!(listed[0].key, SessionKey::of(&second).to_string());
+        assert_eq!(listed[0].last_seen_at_ms, 99);
+
+        let rotated = rotate(&store, second, "u").await;
+        let keys: Vec<String> = store
+            .sessions_of("u", None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.key)
+            .collect();
+        assert!(keys.contains(&SessionKey::of(&rotated).to_string()));
+        assert!(!keys.contains(&SessionKey::of(&second).to_string()));
+
+        assert!(!store.end_session("someone else", current).await.unwrap());
+        assert!(store.load(&first).await.unwrap().is_some());
+        assert_eq!(store.end_all("u", Some(current)).await.unwrap(), 1);
+        assert!(store.load(&rotated).await.unwrap().is_none());
+        assert!(store.end_session("u", current).await.unwrap());
+        assert!(store.load(&first).await.unwrap().is_none());
+        assert!(store.sessions_of("u", None).await.unwrap().is_empty());
+        assert_eq!(
+            store.sessions_of("someone else", None).await.unwrap().len(),
+            1
+        );
+    }
+}
