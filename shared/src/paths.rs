@@ -21,8 +21,11 @@ pub mod common {
 pub mod store {
     /// Public URL in the embedded default.
     pub const DEFAULT_URL: &str = "http://store.localhost:8080";
-    /// The session cookie's name.
+    /// The session cookie's name over http.
     pub const SESSION_COOKIE: &str = "store_session";
+    /// The session cookie's name when the Store is served over https: the `__Host-` prefix
+    /// makes browsers accept it only `Secure`, with `Path=/` and no `Domain`.
+    pub const SECURE_SESSION_COOKIE: &str = "__Host-store_session";
     /// The shopping cart (the page a login lands on).
     pub const CART: &str = "/shopping-cart";
     /// Add an item (POST form: `sku`, `quantity`).
@@ -35,8 +38,11 @@ pub mod store {
 pub mod forums {
     /// Public URL in the embedded default.
     pub const DEFAULT_URL: &str = "http://forums.localhost:8081";
-    /// The session cookie's name.
+    /// The session cookie's name over http.
     pub const SESSION_COOKIE: &str = "forums_session";
+    /// The session cookie's name when the Forums are served over https (see
+    /// [`super::store::SECURE_SESSION_COOKIE`]).
+    pub const SECURE_SESSION_COOKIE: &str = "__Host-forums_session";
     /// The posts (the page a login lands on); POST writes one (form: `title`, `body`).
     pub const POSTS: &str = "/posts";
 }

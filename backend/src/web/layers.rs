@@ -43,7 +43,8 @@ pub struct CookiePolicy {
 
 /// Rewrites every `Set-Cookie` of the session cookie — the removal one included, which
 /// tower-sessions 0.14 sends bare — to `HttpOnly; SameSite=Lax; Path=/`, no `Domain`, and
-/// `Secure` on https.
+/// `Secure` on https, where the cookie is named with the `__Host-` prefix that requires
+/// exactly those (a browser drops a `__Host-` cookie lacking any of them).
 pub async fn cookie_policy(
     State(policy): State<CookiePolicy>,
     request: Request,

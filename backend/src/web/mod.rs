@@ -62,11 +62,23 @@ impl Site {
         }
     }
 
-    /// The session cookie's name.
+    /// The session cookie's name over http.
     pub fn cookie_name(self) -> &'static str {
         match self {
             Self::Store => store::SESSION_COOKIE,
             Self::Forums => forums::SESSION_COOKIE,
+        }
+    }
+
+    /// The session cookie's name: over https with the `__Host-` prefix, which makes browsers
+    /// refuse it unless it is `Secure`, `Path=/` and has no `Domain` — so neither a sibling
+    /// subdomain nor a plain-http page can plant or overwrite it.
+    pub fn session_cookie_name(self, https: bool) -> &'static str {
+        match (self, https) {
+            (Self::Store, false) => store::SESSION_COOKIE,
+            (Self::Store, true) => store::SECURE_SESSION_COOKIE,
+            (Self::Forums, false) => forums::SESSION_COOKIE,
+            (Self::Forums, true) => forums::SECURE_SESSION_COOKIE,
         }
     }
 
@@ -214,7 +226,7 @@ impl WebServer {
         }));
         let https = state.is_https();
         let sessions = SessionManagerLayer::new(store.clone())
-            .with_name(config.site.cookie_name())
+            .with_name(config.site.session_cookie_name(https))
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_secure(https)
@@ -232,7 +244,7 @@ impl WebServer {
             .layer(sessions)
             .layer(middleware::from_fn_with_state(
                 layers::CookiePolicy {
-                    name: config.site.cookie_name(),
+                    name: config.site.session_cookie_name(https),
                     secure: https,
                 },
                 layers::cookie_policy,

@@ -207,28 +207,49 @@ async fn expired_sessions_are_deleted_from_the_store_by_the_cleanup_task() {
 }
 
 #[tokio::test]
-async fn an_https_public_url_makes_every_session_cookie_secure() {
+async fn an_https_public_url_makes_every_session_cookie_secure_and_host_prefixed() {
     let mut config = StackConfig::ephemeral();
     config.store.public_url = Some("https://store.example".parse().unwrap());
     let app = TestApp::spawn_with(config).await;
     // TLS is a proxy's job: the app itself is reached over plain http on its own address.
     let base = format!("http://store.localhost:{}", app.stack.store.addr().port());
     let form = app.browser().get(&format!("{base}/login")).await;
-    let cookie = form.cookie("store_session").unwrap();
+    assert!(
+        form.cookie("store_session").is_none(),
+        "over https the cookie is only ever __Host-store_session"
+    );
+    // `__Host-`: browsers take it only Secure, Path=/ and without Domain, so no sibling
+    // subdomain or http page can plant one.
+    let cookie = form.cookie("__Host-store_session").unwrap();
     assert_eq!(cookie.secure(), Some(true), "{cookie}");
     assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(cookie.path(), Some("/"), "{cookie}");
+    assert_eq!(cookie.domain(), None, "{cookie}");
+    // The unprefixed name is not a session cookie there: a planted one is ignored.
+    let planted = read(
+        app.bare_client()
+            .get(format!("{base}/shopping-cart"))
+            .header("Cookie", format!("store_session={}", cookie.value())),
+    )
+    .await;
+    planted.assert_redirect_to("/login?next=/shopping-cart");
     // The removal cookie too (tower-sessions 0.14 sends it without Secure).
     let logout = read(
         app.bare_client()
             .post(format!("{base}/logout"))
-            .header("Cookie", format!("store_session={}", cookie.value()))
+            .header("Cookie", format!("__Host-store_session={}", cookie.value()))
             .form(&[("csrf_token", form.csrf())]),
     )
     .await;
     logout.assert_redirect_to("/");
     let removal = logout
-        .cookie("store_session")
+        .cookie("__Host-store_session")
         .expect("logout clears the cookie");
     assert_eq!(removal.max_age(), Some(time::Duration::ZERO));
     assert_eq!(removal.secure(), Some(true), "{removal}");
+    assert_eq!(removal.path(), Some("/"), "{removal}");
+    assert_eq!(removal.domain(), None, "{removal}");
+    // The Forums, still on http, keep the plain name.
+    let forums = app.browser().get(&app.forums("/login")).await;
+    assert!(forums.cookie("forums_session").is_some());
 }
