@@ -80,13 +80,9 @@ impl WebError {
             }
             Self::Session(error) => {
                 tracing::error!(site = site.name(), %error, "session store failed");
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Service unavailable",
-                    "The service is temporarily unavailable. Please try again in a moment."
-                        .to_owned(),
-                    None,
-                )
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                return render(status, &unavailable_page(site))
+                    .unwrap_or_else(|_| status.into_response());
             }
             Self::Internal(error) => {
                 tracing::error!(
@@ -153,6 +149,11 @@ impl IntoResponse for WebError {
     }
 }
 
+/// Marks every response that came out of the routes, so that [`fail_closed`], outside the
+/// session layer, can tell them from the bare 500 the session layer makes when it cannot save.
+#[derive(Clone, Copy, Debug)]
+struct FromRoutes;
+
 /// Middleware: turns a [`WebError`] returned by a handler into the site's error page.
 pub async fn render_errors(
     axum::extract::State(site): axum::extract::State<Site>,
@@ -160,6 +161,7 @@ pub async fn render_errors(
     next: axum::middleware::Next,
 ) -> Response {
     let mut response = next.run(request).await;
+    response.extensions_mut().insert(FromRoutes);
     let pending = response
         .extensions_mut()
         .remove::<PendingError>()
@@ -173,8 +175,40 @@ pub async fn render_errors(
                     page.headers_mut().append(name, value.clone());
                 }
             }
+            page.extensions_mut().insert(FromRoutes);
             page
         }
         None => response,
+    }
+}
+
+/// Middleware outside the session layer: the session store failing is a 503 page, never a bare
+/// 500 (SECURITY.md #15). Failures while loading already arrive as [`WebError::Session`]; this
+/// catches the save at the end of the request, which tower-sessions answers with an empty 500
+/// of its own, dropping the page and its cookie.
+pub async fn fail_closed(
+    axum::extract::State(site): axum::extract::State<Site>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    if response.extensions().get::<FromRoutes>().is_some() || !response.status().is_server_error() {
+        return response;
+    }
+    tracing::error!(
+        site = site.name(),
+        status = response.status().as_u16(),
+        "the session layer failed (the session could not be saved): answering 503"
+    );
+    let status = StatusCode::SERVICE_UNAVAILABLE;
+    render(status, &unavailable_page(site)).unwrap_or_else(|_| status.into_response())
+}
+
+/// The page of a 503 for a failed session store.
+fn unavailable_page(site: Site) -> MessagePage {
+    MessagePage {
+        layout: Layout::new(site, "Service unavailable"),
+        message: "The service is temporarily unavailable. Please try again in a moment.".to_owned(),
+        link: None,
     }
 }

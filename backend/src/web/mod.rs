@@ -243,6 +243,10 @@ impl WebServer {
             .layer(axum::Extension(store.clone()))
             .layer(sessions)
             .layer(middleware::from_fn_with_state(
+                config.site,
+                error::fail_closed,
+            ))
+            .layer(middleware::from_fn_with_state(
                 layers::CookiePolicy {
                     name: config.site.session_cookie_name(https),
                     secure: https,

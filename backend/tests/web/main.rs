@@ -2,6 +2,7 @@
 //! outcome, FusionAuth failures, CSRF, timeouts and persistence.
 
 mod app;
+mod fail_closed;
 mod failures;
 mod flow;
 mod forms;
