@@ -3,7 +3,7 @@
 use crate::identity::{IdentityConfig, IdentityServer, KickstartSource};
 use crate::session::SessionPolicy;
 use crate::stack::{Identity, Stack, StackConfig, demo};
-use crate::web::{SessionBackend, Site, SiteConfig};
+use crate::web::{Limit, LoginLimits, SessionBackend, Site, SiteConfig, TrustedProxies};
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 use std::net::SocketAddr;
@@ -112,9 +112,30 @@ pub struct ServeArgs {
     pub session_store: String,
 
     /// Add Server-Timing headers naming each FusionAuth call; default on with the local
-    /// identity server, off with --fusionauth-url.
+    /// identity server, off with --fusionauth-url. They show what FusionAuth answered and how
+    /// long it took, which refused logins otherwise hide: keep them off in production.
     #[arg(long, env = "SERVER_TIMING")]
     pub server_timing: Option<bool>,
+
+    /// Login attempts allowed per client IP (IPv6: per /64), e.g. 20/min, 100/h, 10/30s, or
+    /// off. The count is also the largest burst; attempts then refill evenly over the period.
+    #[arg(long, env = "LOGIN_RATE_IP", default_value = "20/min")]
+    pub login_rate_ip: Limit,
+
+    /// Login attempts allowed per account (the login id, case-folded), from any address.
+    #[arg(long, env = "LOGIN_RATE_ACCOUNT", default_value = "5/min")]
+    pub login_rate_account: Limit,
+
+    /// A reverse proxy (address or CIDR network) whose X-Forwarded-For is believed; repeat
+    /// for several (the env variable takes a comma-separated list). Default: none, so the TCP
+    /// peer is the client and the header is ignored.
+    #[arg(long = "trusted-proxy", env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::web::parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// The least time a refused login takes (refusals also take as long as the slowest
+    /// FusionAuth login answer of the last ten minutes, so that none is answered faster).
+    #[arg(long, env = "LOGIN_REFUSAL_FLOOR", default_value = "100ms", value_parser = parse_duration)]
+    pub login_refusal_floor: Duration,
 }
 
 impl ServeArgs {
@@ -146,6 +167,11 @@ impl ServeArgs {
             rotation_interval: self.rotation_interval,
             rotation_grace: self.rotation_grace,
         };
+        let login_limits = LoginLimits {
+            per_ip: self.login_rate_ip.0,
+            per_account: self.login_rate_account.0,
+        };
+        let trusted_proxies = TrustedProxies::new(self.trusted_proxies.iter().copied());
         let sessions = if self.session_store == "memory" {
             SessionBackend::Memory
         } else {
@@ -177,6 +203,9 @@ impl ServeArgs {
                 sessions: sessions.clone(),
                 policy,
                 server_timing,
+                login_limits,
+                trusted_proxies: trusted_proxies.clone(),
+                refusal_floor: self.login_refusal_floor,
             })
         };
         Ok(StackConfig {
@@ -363,6 +392,58 @@ mod tests {
         };
         let error = args.config().unwrap_err().to_string();
         assert!(error.contains("--fusionauth-api-key"), "{error}");
+    }
+
+    #[test]
+    fn login_limits_and_trusted_proxies_come_from_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().to_str().unwrap();
+        let serve = |args: &[&str]| {
+            let cli = Cli::try_parse_from(
+                ["backend", "serve", "--data-dir", data_dir]
+                    .iter()
+                    .chain(args),
+            )
+            .unwrap();
+            let Some(Command::Serve(args)) = cli.command else {
+                panic!("serve")
+            };
+            args.config().unwrap()
+        };
+        let defaults = serve(&[]);
+        assert_eq!(defaults.store.login_limits, LoginLimits::default());
+        assert!(defaults.store.trusted_proxies.is_empty());
+        assert_eq!(defaults.store.refusal_floor, Duration::from_millis(100));
+        let set = serve(&[
+            "--login-rate-ip",
+            "100/h",
+            "--login-rate-account",
+            "off",
+            "--trusted-proxy",
+            "10.0.0.0/8",
+            "--trusted-proxy",
+            "::1",
+            "--login-refusal-floor",
+            "250ms",
+        ]);
+        assert_eq!(set.forums.login_limits.per_ip.unwrap().to_string(), "100/h");
+        assert_eq!(set.forums.login_limits.per_account, None);
+        assert!(
+            set.forums
+                .trusted_proxies
+                .contains("10.2.3.4".parse().unwrap())
+        );
+        assert!(set.forums.trusted_proxies.contains("::1".parse().unwrap()));
+        assert!(
+            !set.forums
+                .trusted_proxies
+                .contains("192.0.2.1".parse().unwrap())
+        );
+        assert_eq!(set.forums.refusal_floor, Duration::from_millis(250));
+        assert!(
+            Cli::try_parse_from(["backend", "serve", "--trusted-proxy", "proxy.example"]).is_err()
+        );
+        assert!(Cli::try_parse_from(["backend", "serve", "--login-rate-ip", "many"]).is_err());
     }
 
     #[test]

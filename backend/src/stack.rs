@@ -4,7 +4,7 @@
 use crate::fusionauth::{FusionAuthClient, FusionAuthConfig};
 use crate::identity::{IdentityConfig, IdentityServer};
 use crate::session::SessionPolicy;
-use crate::web::{SessionBackend, Site, SiteConfig, WebServer};
+use crate::web::{LoginLimits, SessionBackend, Site, SiteConfig, TrustedProxies, WebServer};
 use secrecy::SecretString;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -57,7 +57,9 @@ pub struct StackConfig {
 
 impl StackConfig {
     /// Everything in memory on free loopback ports, seeded with the demo data: for tests and
-    /// the TUI's embedded mode.
+    /// the TUI's embedded mode. Login rate limits are [`LoginLimits::generous`] (test suites log
+    /// the demo users in many times a minute) and refused logins have no minimum time beyond
+    /// the slowest recent FusionAuth answer; `backend serve` has the real defaults.
     pub fn ephemeral() -> Self {
         let site = |site: Site, application_id: Uuid| SiteConfig {
             site,
@@ -68,6 +70,9 @@ impl StackConfig {
             sessions: SessionBackend::Memory,
             policy: SessionPolicy::default(),
             server_timing: true,
+            login_limits: LoginLimits::generous(),
+            trusted_proxies: TrustedProxies::default(),
+            refusal_floor: Duration::ZERO,
         };
         Self {
             identity: Identity::Embedded(IdentityConfig::ephemeral()),
@@ -83,6 +88,13 @@ impl StackConfig {
     pub fn with_policy(mut self, policy: SessionPolicy) -> Self {
         self.store.policy = policy;
         self.forums.policy = policy;
+        self
+    }
+
+    /// Sets both sites' login rate limits.
+    pub fn with_login_limits(mut self, limits: LoginLimits) -> Self {
+        self.store.login_limits = limits;
+        self.forums.login_limits = limits;
         self
     }
 }

@@ -3,12 +3,15 @@
 
 use super::Site;
 use super::pages::{Layout, MessagePage, render};
+use super::rate_limit::retry_after_seconds;
 use crate::session::SessionError;
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use shared::model::Unauthorized;
 use shared::paths::common;
+use std::time::Duration;
 
 /// Why a request could not be served.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +30,17 @@ pub enum WebError {
     /// Bad form input: 400 with the message.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Too many login attempts: 429 with `Retry-After`; the login page's look, or JSON for JSON
+    /// callers.
+    #[error("too many login attempts ({budget})")]
+    TooManyRequests {
+        /// Which budget ran out (`per IP`, `per account`), for the log.
+        budget: &'static str,
+        /// Until the next attempt is allowed.
+        retry_after: Duration,
+        /// The client asked for JSON.
+        json: bool,
+    },
     /// FusionAuth cannot be used right now: 503 "login is temporarily unavailable".
     #[error("login unavailable: {0}")]
     LoginUnavailable(String),
@@ -68,6 +82,11 @@ impl WebError {
                     Some(("/".to_owned(), "Home".to_owned())),
                 )
             }
+            Self::TooManyRequests {
+                budget,
+                retry_after,
+                json,
+            } => return too_many_requests(site, budget, retry_after, json),
             Self::BadRequest(message) => (StatusCode::BAD_REQUEST, "Bad request", message, None),
             Self::LoginUnavailable(reason) => {
                 tracing::error!(site = site.name(), reason, "login unavailable");
@@ -105,6 +124,39 @@ impl WebError {
         };
         render(status, &page).unwrap_or_else(|_| status.into_response())
     }
+}
+
+/// The 429 answer: a page (or JSON) that says how long to wait, and `Retry-After` in seconds.
+fn too_many_requests(site: Site, budget: &'static str, wait: Duration, json: bool) -> Response {
+    let seconds = retry_after_seconds(wait);
+    tracing::warn!(
+        site = site.name(),
+        budget,
+        retry_after = seconds,
+        "login attempt refused: rate limit"
+    );
+    let status = StatusCode::TOO_MANY_REQUESTS;
+    let mut response = if json {
+        let body = serde_json::json!({ "error": "too_many_requests", "retryAfter": seconds });
+        (status, Json(body)).into_response()
+    } else {
+        let unit = if seconds == 1 { "second" } else { "seconds" };
+        let page = MessagePage {
+            layout: Layout::new(site, "Too many attempts"),
+            message: format!(
+                "Too many login attempts. Please wait {seconds} {unit} and try again."
+            ),
+            link: Some((
+                common::LOGIN.to_owned(),
+                "Back to the login form".to_owned(),
+            )),
+        };
+        render(status, &page).unwrap_or_else(|_| status.into_response())
+    };
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 /// Percent-encodes a path for use as a query value, keeping `/` readable

@@ -1,25 +1,29 @@
 //! The login form and its outcomes: FusionAuth's `POST /api/login` through the one client, then a
 //! server-side session on 200; the two-factor and change-password forms for 242 and 203; one
-//! generic answer for every other refusal. The password is never stored or logged.
+//! generic answer, in the same time, for every other refusal. The three posts are rate-limited
+//! per client IP and per account. The password is never stored or logged.
 
-use super::guard::check_form;
-use super::pages::{ChangePasswordPage, Layout, LoginPage, MessagePage, TwoFactorPage, render};
-use super::{NextPath, Site, SiteState, WebError, see_other};
+use super::client_ip::ClientIp;
+use super::guard::{check_form, wants_json};
+use super::pages::{ChangePasswordPage, Layout, LoginPage, TwoFactorPage, render};
+use super::rate_limit::Limited;
+use super::{NextPath, SiteState, WebError, see_other};
 use crate::fusionauth::LoginOutcome;
 use crate::fusionauth::client::ChangePasswordOutcome;
 use crate::fusionauth::model::{LoginRequest, LoginResponse, TwoFactorLoginRequest, User};
 use crate::session::{AuthSession, SessionUser};
 use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use shared::model::UserView;
 use shared::paths::common;
-use std::net::SocketAddr;
+use std::time::Instant;
 
 /// The one message for every refused login, whatever FusionAuth said (404, 409, 410, 423,
-/// 212): the same status and body, so a response reveals nothing about the account.
+/// 212, and 202 — which would otherwise tell that the password was right): the same status,
+/// body and cookies, after the same time, so a response reveals nothing about the account.
 pub const GENERIC_FAILURE: &str = "Invalid login or account unavailable.";
 
 /// Session key of a pending second factor.
@@ -34,6 +38,33 @@ struct Pending {
     id: String,
     /// Where to go after logging in.
     next: Option<String>,
+    /// The login id it started with: the step's attempts count against the same account.
+    #[serde(default)]
+    login_id: Option<String>,
+}
+
+/// A refused attempt as the error that answers it.
+fn limited(limited: Limited, headers: &HeaderMap) -> WebError {
+    WebError::TooManyRequests {
+        budget: limited.budget,
+        retry_after: limited.retry_after,
+        json: wants_json(headers),
+    }
+}
+
+/// Counts an attempt against `login_id`'s account, when there is one.
+fn check_account(
+    state: &SiteState,
+    login_id: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<(), WebError> {
+    match login_id {
+        Some(login_id) => state
+            .login_limiter
+            .check_account(login_id)
+            .map_err(|l| limited(l, headers)),
+        None => Ok(()),
+    }
 }
 
 /// Query of `GET /login`.
@@ -93,10 +124,15 @@ impl std::fmt::Debug for LoginForm {
 pub async fn submit(
     State(state): State<SiteState>,
     auth: AuthSession,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
+    let started = Instant::now();
+    state
+        .login_limiter
+        .check_ip(ip)
+        .map_err(|l| limited(l, &headers))?;
     check_form(&state, &headers, &auth, &form.csrf_token).await?;
     let next = NextPath::parse(&form.next);
     let login_id = form.login_id.trim().to_owned();
@@ -113,11 +149,12 @@ pub async fn submit(
         )
         .await;
     }
+    check_account(&state, Some(&login_id), &headers)?;
     let request = LoginRequest {
         login_id: login_id.clone(),
         password: form.password,
         application_id: Some(state.application_id),
-        ip_address: Some(peer.ip().to_string()),
+        ip_address: Some(ip.to_string()),
         no_jwt: None,
     };
     let outcome = state
@@ -125,12 +162,14 @@ pub async fn submit(
         .login(&request)
         .await
         .map_err(|e| WebError::LoginUnavailable(e.to_string()))?;
+    state.refusal_timing.record(started.elapsed());
     match outcome {
         LoginOutcome::Success(response) => establish(&state, &auth, *response, next).await,
         LoginOutcome::TwoFactorRequired(required) => {
             let pending = Pending {
                 id: required.two_factor_id,
                 next: next.map(|n| n.to_string()),
+                login_id: Some(login_id),
             };
             auth.set(PENDING_TWO_FACTOR, &pending).await?;
             tracing::info!(site = state.site.name(), session = %auth.log_id(), "login needs a second factor");
@@ -140,28 +179,27 @@ pub async fn submit(
             let pending = Pending {
                 id: required.change_password_id,
                 next: next.map(|n| n.to_string()),
+                login_id: Some(login_id),
             };
             auth.set(PENDING_CHANGE_PASSWORD, &pending).await?;
             tracing::info!(site = state.site.name(), session = %auth.log_id(), "login needs a password change");
             Ok(see_other(common::LOGIN_CHANGE_PASSWORD))
         }
-        other => refuse(&state, &auth, other, next, login_id).await,
+        other => refuse(&state, &auth, other, next, login_id, started).await,
     }
 }
 
-/// Every outcome but success and the two extra steps.
+/// Every outcome but success and the two extra steps. The refusals that depend on the account
+/// all get [`GENERIC_FAILURE`], held until the same floor after `started`.
 async fn refuse(
     state: &SiteState,
     auth: &AuthSession,
     outcome: LoginOutcome,
     next: Option<NextPath>,
     login_id: String,
+    started: Instant,
 ) -> Result<Response, WebError> {
     match outcome {
-        LoginOutcome::NotRegistered(user) => {
-            tracing::info!(site = state.site.name(), user = %user.id, "login refused: not registered for this site");
-            no_access(state.site)
-        }
         LoginOutcome::Unauthorized => Err(WebError::LoginUnavailable(
             "FusionAuth refused the API key".into(),
         )),
@@ -184,11 +222,16 @@ async fn refuse(
             .await
         }
         outcome => {
-            tracing::info!(
-                site = state.site.name(),
-                outcome = outcome_name(&outcome),
-                "login refused"
-            );
+            if let LoginOutcome::NotRegistered(user) = &outcome {
+                tracing::info!(site = state.site.name(), user = %user.id, "login refused: not registered for this site");
+            } else {
+                tracing::info!(
+                    site = state.site.name(),
+                    outcome = outcome_name(&outcome),
+                    "login refused"
+                );
+            }
+            state.refusal_timing.hold(started).await;
             // The login id is not echoed either: the body is the same whoever was tried.
             let error = Some(GENERIC_FAILURE.to_owned());
             login_page(
@@ -229,14 +272,20 @@ pub struct CodeForm {
 pub async fn two_factor_submit(
     State(state): State<SiteState>,
     auth: AuthSession,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
+    let started = Instant::now();
+    state
+        .login_limiter
+        .check_ip(ip)
+        .map_err(|l| limited(l, &headers))?;
     check_form(&state, &headers, &auth, &form.csrf_token).await?;
     let Some(pending) = auth.get::<Pending>(PENDING_TWO_FACTOR).await? else {
         return Ok(see_other(common::LOGIN));
     };
+    check_account(&state, pending.login_id.as_deref(), &headers)?;
     let code = form.code.trim();
     if code.is_empty() {
         let error = Some("Enter the code from your authenticator app.".to_owned());
@@ -246,7 +295,7 @@ pub async fn two_factor_submit(
         two_factor_id: pending.id.clone(),
         code: code.to_owned(),
         application_id: Some(state.application_id),
-        ip_address: Some(peer.ip().to_string()),
+        ip_address: Some(ip.to_string()),
     };
     let outcome = state
         .fusionauth
@@ -266,7 +315,7 @@ pub async fn two_factor_submit(
         }
         other => {
             auth.remove(PENDING_TWO_FACTOR).await?;
-            refuse(&state, &auth, other, next, String::new()).await
+            refuse(&state, &auth, other, next, String::new(), started).await
         }
     }
 }
@@ -299,13 +348,19 @@ pub struct NewPasswordForm {
 pub async fn change_password_submit(
     State(state): State<SiteState>,
     auth: AuthSession,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(form): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
+    state
+        .login_limiter
+        .check_ip(ip)
+        .map_err(|l| limited(l, &headers))?;
     check_form(&state, &headers, &auth, &form.csrf_token).await?;
     let Some(pending) = auth.get::<Pending>(PENDING_CHANGE_PASSWORD).await? else {
         return Ok(see_other(common::LOGIN));
     };
+    check_account(&state, pending.login_id.as_deref(), &headers)?;
     if form.password.chars().count() < 8 {
         let error = Some("The new password must be at least 8 characters.".to_owned());
         return change_password_page(&state, &auth, StatusCode::BAD_REQUEST, error).await;
@@ -412,15 +467,6 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "expired" => Some("That login attempt expired. Please log in again."),
         _ => None,
     }
-}
-
-fn no_access(site: Site) -> Result<Response, WebError> {
-    let page = MessagePage {
-        layout: Layout::new(site, "No access"),
-        message: format!("Your account has no access to the {}.", site.name()),
-        link: Some(("/".to_owned(), "Home".to_owned())),
-    };
-    render(StatusCode::FORBIDDEN, &page)
 }
 
 async fn login_page(

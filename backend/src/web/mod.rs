@@ -3,6 +3,7 @@
 //! they reach only through [`crate::fusionauth::FusionAuthClient`].
 
 mod cart;
+mod client_ip;
 mod error;
 mod guard;
 mod home;
@@ -12,9 +13,13 @@ mod logout;
 mod next;
 mod pages;
 mod posts;
+mod rate_limit;
+mod refusal_timing;
 
+pub use client_ip::{ClientIp, TrustedProxies, parse_proxy};
 pub use error::WebError;
 pub use next::NextPath;
+pub use rate_limit::{Limit, LoginLimits, Rate};
 
 use crate::data::Data;
 use crate::fusionauth::FusionAuthClient;
@@ -120,6 +125,13 @@ pub struct SiteConfig {
     pub policy: SessionPolicy,
     /// Add `Server-Timing` for FusionAuth calls.
     pub server_timing: bool,
+    /// Rate limits on the login posts.
+    pub login_limits: LoginLimits,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; none by default.
+    pub trusted_proxies: TrustedProxies,
+    /// The least time a refused login takes (it also takes as long as the slowest recent
+    /// FusionAuth answer): see `refusal_timing`.
+    pub refusal_floor: Duration,
 }
 
 /// Everything a handler needs, shared.
@@ -139,6 +151,12 @@ pub struct SiteInner {
     pub fusionauth: FusionAuthClient,
     /// Carts and posts.
     pub data: Data,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
+    /// Login rate limits.
+    pub login_limiter: rate_limit::LoginLimiter,
+    /// How long refused logins take.
+    pub refusal_timing: refusal_timing::RefusalTiming,
 }
 
 impl std::ops::Deref for SiteState {
@@ -186,6 +204,7 @@ pub struct WebServer {
     serving: Serving,
     sessions: session::SiteStore,
     cleanup: JoinHandle<()>,
+    forget_idle_limits: JoinHandle<()>,
 }
 
 impl WebServer {
@@ -223,7 +242,11 @@ impl WebServer {
             application_id: config.application_id,
             fusionauth,
             data,
+            trusted_proxies: config.trusted_proxies.clone(),
+            login_limiter: rate_limit::LoginLimiter::new(config.login_limits),
+            refusal_timing: refusal_timing::RefusalTiming::new(config.refusal_floor),
         }));
+        let forget_idle_limits = spawn_forget_idle_limits(state.clone());
         let https = state.is_https();
         let sessions = SessionManagerLayer::new(store.clone())
             .with_name(config.site.session_cookie_name(https))
@@ -271,6 +294,7 @@ impl WebServer {
             serving,
             sessions: store,
             cleanup,
+            forget_idle_limits,
         })
     }
 
@@ -297,6 +321,7 @@ impl WebServer {
     /// Stops accepting and waits for in-flight requests.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.cleanup.abort();
+        self.forget_idle_limits.abort();
         self.serving.stop().await
     }
 
@@ -316,6 +341,20 @@ pub fn see_other(location: &str) -> axum::response::Response {
             .insert(axum::http::header::LOCATION, value);
     }
     response
+}
+
+/// Drops the rate limiters' idle keys every minute, so their memory follows recent traffic.
+fn spawn_forget_idle_limits(state: SiteState) -> JoinHandle<()> {
+    let state = Arc::downgrade(&state.0);
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(Duration::from_secs(60));
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            let Some(state) = state.upgrade() else { return };
+            state.login_limiter.forget_idle();
+        }
+    })
 }
 
 /// Expired sessions are deleted every idle timeout, between 1 second and 5 minutes apart.

@@ -6,6 +6,8 @@ mod fail_closed;
 mod failures;
 mod flow;
 mod forms;
+mod limits;
 mod outcomes;
 mod sessions;
+mod timing;
 mod store;
