@@ -779,7 +779,7 @@ impl<'a> Run<'a> {
             .cookies_sent
             .iter()
             .filter(|(name, value)| {
-                *name == store::SESSION_COOKIE
+                [store::SESSION_COOKIE, store::SECURE_SESSION_COOKIE].contains(&name.as_str())
                     || store_cookie.is_some_and(|c| c.name == *name && c.value == *value)
             })
             .collect();
