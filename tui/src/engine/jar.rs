@@ -193,7 +193,8 @@ impl Jar {
     }
 
     /// Writes the jar to `path`. JSON keeps everything; the Netscape file, like curl's, leaves
-    /// out expired cookies (and SameSite, which the format lacks).
+    /// out expired cookies (and SameSite, which the format lacks), and cookies with a tab or a
+    /// line break in a field, which it cannot hold (see [`write_netscape`]).
     pub(crate) fn save(&self, path: &Path, format: JarFormat) -> anyhow::Result<()> {
         let bytes = match format {
             JarFormat::Json => {

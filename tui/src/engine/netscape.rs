@@ -30,9 +30,21 @@ pub struct NetscapeError {
 
 /// Writes `cookies` in curl's format. Expired cookies are written as given; the jar leaves them
 /// out, as curl does.
+///
+/// A cookie the format cannot hold — a tab or a line break in its name, value, domain or path,
+/// which would split its line (a server may send `Set-Cookie: a=x<TAB>y`, and browsers keep
+/// it) — is left out, named in a comment line instead: written as is, it would make the whole
+/// file unreadable, to curl and to the next start of the TUI alike.
 pub fn write_netscape(cookies: &[CookieView]) -> String {
     let mut out = String::from(HEADER);
     for cookie in cookies {
+        if !fits_a_line(cookie) {
+            out.push_str(&format!(
+                "# left out {:?} for {:?}: a tab or line break in it cannot be written here\n",
+                cookie.name, cookie.domain
+            ));
+            continue;
+        }
         let prefix = if cookie.http_only { "#HttpOnly_" } else { "" };
         let (domain, subdomains) = if cookie.host_only {
             (cookie.domain.clone(), "FALSE")
@@ -139,6 +151,13 @@ pub fn parse_netscape(text: &str) -> Result<Vec<CookieView>, NetscapeError> {
     Ok(cookies)
 }
 
+/// True when none of `cookie`'s fields holds a field or line separator.
+fn fits_a_line(cookie: &CookieView) -> bool {
+    [&cookie.name, &cookie.value, &cookie.domain, &cookie.path]
+        .iter()
+        .all(|field| !field.contains(['\t', '\n', '\r']))
+}
+
 fn flag(field: &str) -> Option<bool> {
     match field.trim() {
         f if f.eq_ignore_ascii_case("TRUE") => Some(true),
@@ -220,6 +239,22 @@ mod tests {
         let parsed = parse_netscape(&write_netscape(&[a.clone(), b.clone(), c.clone()])).unwrap();
         c.same_site = None;
         assert_eq!(parsed, vec![a, b, c]);
+    }
+
+    #[test]
+    fn a_cookie_with_a_tab_or_line_break_is_left_out_and_the_file_still_reads() {
+        let mut tab = cookie("tab", "h", true);
+        tab.value = "a\tb".into();
+        let mut newline = cookie("newline\n", "h", true);
+        newline.path = "/\r".into();
+        let kept = cookie("kept", "h", true);
+        let text = write_netscape(&[tab, newline, kept.clone()]);
+        assert_eq!(parse_netscape(&text).unwrap(), vec![kept]);
+        assert!(
+            text.contains("# left out \"tab\" for \"h\"")
+                && text.contains("# left out \"newline\\n\""),
+            "{text}"
+        );
     }
 
     #[test]
