@@ -5,7 +5,7 @@ use backend::session::SessionPolicy;
 use backend::stack::{Stack, StackConfig};
 use reqwest::StatusCode;
 use reqwest::cookie::{CookieStore as _, Jar};
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::header::{HeaderMap, HeaderValue, LOCATION, SET_COOKIE};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_sessions::cookie::Cookie;
@@ -14,6 +14,9 @@ use url::Url;
 /// The running stack.
 pub struct TestApp {
     pub stack: Stack,
+    /// The jar-less client of [`TestApp::get_with_cookie`], made once: a client costs about a
+    /// tenth of a second to build.
+    replayer: std::sync::OnceLock<reqwest::Client>,
 }
 
 /// A response, read whole.
@@ -85,6 +88,7 @@ impl TestApp {
     pub async fn spawn_with(config: StackConfig) -> Self {
         Self {
             stack: Stack::start(config).await.expect("the stack starts"),
+            replayer: std::sync::OnceLock::new(),
         }
     }
 
@@ -100,7 +104,21 @@ impl TestApp {
 
     /// A new browser: its own cookie jar.
     pub fn browser(&self) -> Browser {
-        let jar = Arc::new(Jar::default());
+        self.browser_with(BrowserJar::default())
+    }
+
+    /// A browser for a site whose public URL is https while the test reaches it over plain
+    /// http (TLS ends at a proxy): its jar keeps and sends `Secure` cookies as it would over
+    /// https.
+    pub fn browser_behind_tls(&self) -> Browser {
+        self.browser_with(BrowserJar {
+            behind_tls: true,
+            ..BrowserJar::default()
+        })
+    }
+
+    fn browser_with(&self, jar: BrowserJar) -> Browser {
+        let jar = Arc::new(jar);
         Browser {
             http: self
                 .client_builder()
@@ -111,13 +129,22 @@ impl TestApp {
         }
     }
 
+    /// A `GET` from a client with no jar, sending `cookie` as its `Cookie` header (a stolen or
+    /// forged cookie replayed by hand).
+    pub async fn get_with_cookie(&self, url: &str, cookie: &str) -> Page {
+        let client = self.replayer.get_or_init(|| self.bare_client());
+        read(client.get(url).header("Cookie", cookie)).await
+    }
+
     /// A client with no cookie jar (an attacker sets `Cookie` by hand).
     pub fn bare_client(&self) -> reqwest::Client {
         self.client_builder().build().unwrap()
     }
 
     fn client_builder(&self) -> reqwest::ClientBuilder {
+        // Plain http only: no CA bundle to load, which saves tens of milliseconds a client.
         reqwest::Client::builder()
+            .tls_certs_only(Vec::new())
             .redirect(reqwest::redirect::Policy::none())
             .resolve("store.localhost", self.stack.store.addr())
             .resolve("forums.localhost", self.stack.forums.addr())
@@ -127,7 +154,34 @@ impl TestApp {
 /// A browser: one cookie jar shared across both sites, redirects followed by the test.
 pub struct Browser {
     pub http: reqwest::Client,
-    pub jar: Arc<Jar>,
+    pub jar: Arc<BrowserJar>,
+}
+
+/// A browser's cookie jar: reqwest's, seeing every URL as https when `behind_tls`.
+#[derive(Default)]
+pub struct BrowserJar {
+    jar: Jar,
+    behind_tls: bool,
+}
+
+impl BrowserJar {
+    fn url(&self, url: &Url) -> Url {
+        let mut url = url.clone();
+        if self.behind_tls {
+            url.set_scheme("https").unwrap();
+        }
+        url
+    }
+}
+
+impl reqwest::cookie::CookieStore for BrowserJar {
+    fn set_cookies(&self, headers: &mut dyn Iterator<Item = &HeaderValue>, url: &Url) {
+        self.jar.set_cookies(headers, &self.url(url));
+    }
+
+    fn cookies(&self, url: &Url) -> Option<HeaderValue> {
+        self.jar.cookies(&self.url(url))
+    }
 }
 
 impl Browser {
@@ -158,6 +212,14 @@ impl Browser {
             ],
         )
         .await
+    }
+
+    /// Puts a cookie in this browser's jar as if `url` had set it (a cookie planted by an
+    /// attacker).
+    pub fn plant(&self, set_cookie: &str, url: &str) {
+        self.jar
+            .jar
+            .add_cookie_str(set_cookie, &self.jar.url(&Url::parse(url).unwrap()));
     }
 
     /// The `Cookie` header this browser would send to `url`.
@@ -191,15 +253,34 @@ pub async fn read(request: reqwest::RequestBuilder) -> Page {
 /// Asserts the attributes every session cookie must carry.
 #[track_caller]
 pub fn assert_session_cookie_attributes(cookie: &Cookie<'_>) {
-    assert_eq!(cookie.http_only(), Some(true), "HttpOnly: {cookie}");
+    assert_cookie_attributes(cookie, false, "");
+}
+
+/// Asserts the attributes every session cookie must carry, `Secure` exactly when the site is
+/// served over `https`; `context` says where the cookie came from.
+#[track_caller]
+pub fn assert_cookie_attributes(cookie: &Cookie<'_>, https: bool, context: &str) {
+    assert_eq!(
+        cookie.http_only(),
+        Some(true),
+        "HttpOnly: {context} {cookie}"
+    );
     assert_eq!(
         cookie.same_site(),
         Some(tower_sessions::cookie::SameSite::Lax),
-        "SameSite=Lax: {cookie}"
+        "SameSite=Lax: {context} {cookie}"
     );
-    assert_eq!(cookie.path(), Some("/"), "Path=/: {cookie}");
-    assert_eq!(cookie.domain(), None, "no Domain (host-only): {cookie}");
-    assert_ne!(cookie.secure(), Some(true), "no Secure over http: {cookie}");
+    assert_eq!(cookie.path(), Some("/"), "Path=/: {context} {cookie}");
+    assert_eq!(
+        cookie.domain(),
+        None,
+        "no Domain (host-only): {context} {cookie}"
+    );
+    assert_eq!(
+        cookie.secure() == Some(true),
+        https,
+        "Secure exactly over https: {context} {cookie}"
+    );
 }
 
 /// Reads the Store's session records straight from its SQLite file.
@@ -213,4 +294,12 @@ pub async fn session_records(db: &std::path::Path) -> Vec<(String, Vec<u8>)> {
         .unwrap();
     pool.close().await;
     rows
+}
+
+/// `config` with the Store's sessions kept in the SQLite file `db`, where [`session_records`]
+/// reads them.
+pub fn sqlite_sessions(mut config: StackConfig, db: &std::path::Path) -> StackConfig {
+    config.store.sessions = backend::web::SessionBackend::Sqlite;
+    config.store.database_url = format!("sqlite://{}", db.display());
+    config
 }

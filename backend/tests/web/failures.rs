@@ -1,20 +1,12 @@
-//! FusionAuth unreachable, slow or failing: login answers 503 "temporarily unavailable" within
-//! the bounded timeout, creates no session, and existing sessions keep working.
+//! FusionAuth unreachable or misconfigured: existing sessions keep working, and a wrong API key
+//! is shown as "temporarily unavailable". (Down, slow or failing FusionAuth giving a generic 503
+//! and no session is SECURITY.md #15, in `security.rs`.)
 
 use crate::app::TestApp;
-use backend::stack::{Identity, StackConfig};
+use backend::stack::StackConfig;
 use reqwest::StatusCode;
-use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
 
 const UNAVAILABLE: &str = "Login is temporarily unavailable";
-
-async fn stack_against(url: String, timeout: Duration) -> TestApp {
-    let mut config = StackConfig::ephemeral();
-    config.identity = Identity::External(url.parse().unwrap());
-    config.fusionauth_timeout = timeout;
-    TestApp::spawn_with(config).await
-}
 
 #[tokio::test]
 async fn fusionauth_going_down_blocks_new_logins_but_not_existing_sessions() {
@@ -46,58 +38,6 @@ async fn fusionauth_going_down_blocks_new_logins_but_not_existing_sessions() {
         .get(&app.store("/shopping-cart"))
         .await
         .assert_redirect_to("/login?next=/shopping-cart");
-}
-
-#[tokio::test]
-async fn a_fusionauth_that_never_answers_is_cut_off_by_the_timeout() {
-    let stall = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", stall.local_addr().unwrap());
-    // Accept connections and hold them open without a byte of answer.
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = stall.accept().await {
-            held.push(socket);
-        }
-    });
-    let app = stack_against(url, Duration::from_millis(400)).await;
-    let browser = app.browser();
-    let started = Instant::now();
-    let page = browser
-        .login(&app.store("/"), "alice@example.com", "password")
-        .await;
-    let took = started.elapsed();
-    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(page.body.contains(UNAVAILABLE));
-    assert!(
-        took < Duration::from_secs(3),
-        "bounded by the timeout, took {took:?}"
-    );
-    assert!(
-        took >= Duration::from_millis(400),
-        "waited for the timeout, took {took:?}"
-    );
-    assert!(!page.body.contains("Signed in"));
-}
-
-#[tokio::test]
-async fn a_fusionauth_5xx_is_a_503_page() {
-    let failing = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", failing.local_addr().unwrap());
-    let router =
-        axum::Router::new().fallback(|| async { axum::http::StatusCode::INTERNAL_SERVER_ERROR });
-    tokio::spawn(async move { axum::serve(failing, router).await });
-    let app = stack_against(url, Duration::from_secs(2)).await;
-    let page = app
-        .browser()
-        .login(&app.store("/"), "alice@example.com", "password")
-        .await;
-    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(page.body.contains(UNAVAILABLE));
-    assert!(
-        page.header("server-timing")
-            .unwrap()
-            .contains("POST /api/login 500")
-    );
 }
 
 #[tokio::test]

@@ -2,12 +2,12 @@
 //! cookie), tombstones that in-flight requests cannot undo, id rotation with a grace period and
 //! theft detection, and the per-user index of sessions.
 
-use crate::app::{Browser, Page, TestApp, read, session_records};
+use crate::app::{Browser, Page, TestApp, read, session_records, sqlite_sessions};
+use crate::logs::Logs;
 use backend::session::{MARKER, SessionKey, SessionPolicy, THEFT_NOTICE};
 use backend::stack::{StackConfig, demo};
-use backend::web::SessionBackend;
 use reqwest::StatusCode;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
 use tower_sessions::session::{Id, Record};
@@ -61,13 +61,6 @@ async fn page_with(app: &TestApp, path: &str, cookie_id: &str) -> Page {
 
 async fn cart_with(app: &TestApp, cookie_id: &str) -> Page {
     page_with(app, CART, cookie_id).await
-}
-
-/// `config` with the Store's sessions in the SQLite file `db`.
-fn sqlite_sessions(mut config: StackConfig, db: &std::path::Path) -> StackConfig {
-    config.store.sessions = SessionBackend::Sqlite;
-    config.store.database_url = format!("sqlite://{}", db.display());
-    config
 }
 
 #[tokio::test]
@@ -154,42 +147,6 @@ async fn p08_logout_is_not_undone_by_a_request_in_flight() {
     // The races were real: page loads that had read the live session saved it around the
     // logout (their saves were refused or came first and were overwritten by the tombstone).
     assert!(touches_racing_logouts > 0, "no page load raced a logout");
-}
-
-/// Logs written on this thread (a `#[tokio::test]` runs the servers on it too). tracing caches
-/// per call site whether any subscriber wants its events, computed by the first thread to hit
-/// it; call `rebuild_interest_cache` before the event a test waits for.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn capture(&self) -> tracing::subscriber::DefaultGuard {
-        let logs = self.clone();
-        tracing::subscriber::set_default(
-            tracing_subscriber::fmt()
-                .with_writer(move || logs.clone())
-                .with_ansi(false)
-                .finish(),
-        )
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-}
-
-impl std::io::Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 const INTERVAL: Duration = Duration::from_secs(1);
