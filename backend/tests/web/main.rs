@@ -14,3 +14,4 @@ mod sessions;
 mod store;
 mod stub;
 mod timing;
+mod untrusted;
