@@ -151,5 +151,9 @@ async fn a_session_cookie_for_all_of_localhost_is_still_the_store_session_later(
 async fn a_login_that_keeps_the_session_id_fails_the_fixation_defence_step() {
     let report = run_against(Misconfiguration::NoRotation, [21]).await;
     assert_fails(&report, 21, "the session id was not rotated at login");
-    assert_fails(&report, 21, "the planted id is signed in after the user's login");
+    assert_fails(
+        &report,
+        21,
+        "the planted id is signed in after the user's login",
+    );
 }
