@@ -2,10 +2,11 @@
 //! `*.localhost` resolved to the servers).
 
 use backend::session::SessionPolicy;
-use backend::stack::{Stack, StackConfig};
+use backend::stack::{Stack, StackConfig, demo};
 use reqwest::StatusCode;
 use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::header::{HeaderMap, HeaderValue, LOCATION, SET_COOKIE};
+use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_sessions::cookie::Cookie;
@@ -69,6 +70,29 @@ pub fn hidden_field(html: &str, name: &str) -> Option<String> {
 }
 
 impl TestApp {
+    /// The latest login FusionAuth recorded for Alice: (application id, ip address).
+    pub async fn last_login(&self) -> (String, String) {
+        let identity = self.stack.identity.as_ref().unwrap();
+        let records: Value = reqwest::Client::new()
+            .get(format!(
+                "{}/api/system/login-record/search?userId={}",
+                identity.url(),
+                demo::ALICE_ID
+            ))
+            .header("Authorization", demo::API_KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let last = &records["logins"][0];
+        (
+            last["applicationId"].as_str().unwrap().to_owned(),
+            last["ipAddress"].as_str().unwrap().to_owned(),
+        )
+    }
+
     /// The demo stack, all in memory.
     pub async fn spawn() -> Self {
         Self::spawn_with(StackConfig::ephemeral()).await

@@ -6,33 +6,9 @@ use backend::session::SessionPolicy;
 use backend::stack::{StackConfig, demo};
 use backend::web::SessionBackend;
 use reqwest::StatusCode;
-use serde_json::Value;
 use std::time::Duration;
 
 const IDLE: Duration = Duration::from_secs(2);
-
-/// The latest login FusionAuth recorded for Alice: (application id, ip address).
-async fn last_login(app: &TestApp) -> (String, String) {
-    let identity = app.stack.identity.as_ref().unwrap();
-    let records: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/api/system/login-record/search?userId={}",
-            identity.url(),
-            demo::ALICE_ID
-        ))
-        .header("Authorization", demo::API_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let last = &records["logins"][0];
-    (
-        last["applicationId"].as_str().unwrap().to_owned(),
-        last["ipAddress"].as_str().unwrap().to_owned(),
-    )
-}
 
 #[tokio::test]
 async fn the_articles_flow_steps_1_to_18_hold_for_store_and_forums() {
@@ -90,7 +66,7 @@ async fn the_articles_flow_steps_1_to_18_hold_for_store_and_forums() {
         .expect("the FusionAuth hop is visible");
     assert!(timing.contains("POST /api/login 200"), "{timing}");
     assert_eq!(
-        last_login(&app).await,
+        app.last_login().await,
         (
             demo::STORE_APPLICATION_ID.to_string(),
             "127.0.0.1".to_owned()
@@ -227,7 +203,7 @@ async fn the_articles_flow_steps_1_to_18_hold_for_store_and_forums() {
             .contains("POST /api/login 200")
     );
     assert_eq!(
-        last_login(&app).await.0,
+        app.last_login().await.0,
         demo::FORUMS_APPLICATION_ID.to_string()
     );
     let forums_cookie = forums_login.cookie("forums_session").unwrap();
