@@ -10,8 +10,7 @@ use crate::ui::wrap::{Run, wrap};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::text::Line;
 
 /// Body lines shown; bodies are cut at 256 KiB by the engine, this keeps drawing quick.
 const BODY_LINES: usize = 2000;
@@ -137,21 +136,8 @@ fn title(e: Option<&Exchange>) -> String {
 
 /// Draws the overlay.
 pub fn render(state: &State, frame: &mut Frame, outer: Rect, body: Rect, id: u64, scroll: usize) {
-    frame.render_widget(Clear, outer);
-    let block = Block::bordered()
-        .title(title(state.network.by_id(id)))
-        .title_bottom(Line::from(Span::styled(
-            " Esc close · j/k scroll · y copy curl ",
-            theme::DIM,
-        )))
-        .border_style(theme::BORDER_FOCUS);
-    frame.render_widget(block, outer);
-    let all = lines(state, id, usize::from(body.width));
-    let top = scroll.min(all.len().saturating_sub(usize::from(body.height)));
-    let shown: Vec<Line> = all
-        .into_iter()
-        .skip(top)
-        .take(usize::from(body.height))
-        .collect();
-    frame.render_widget(Paragraph::new(shown), body);
+    let lines = lines(state, id, usize::from(body.width));
+    let title = title(state.network.by_id(id));
+    let hints = " Esc close · j/k scroll · y copy curl ";
+    super::draw_overlay(frame, (outer, body), title, hints, &lines, scroll);
 }

@@ -8,7 +8,6 @@ use crate::ui::wrap::{Run, wrap};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
 
 /// Width of the keys column.
 const KEYS: usize = 18;
@@ -41,21 +40,14 @@ pub fn lines(w: usize) -> Vec<Line<'static>> {
 
 /// Draws the overlay.
 pub fn render(frame: &mut Frame, outer: Rect, body: Rect, scroll: usize) {
-    frame.render_widget(Clear, outer);
-    let block = Block::bordered()
-        .title(" Keys ")
-        .title_bottom(Line::from(Span::styled(
-            " Esc close · j/k scroll ",
-            theme::DIM,
-        )))
-        .border_style(theme::BORDER_FOCUS);
-    frame.render_widget(block, outer);
-    let all = lines(usize::from(body.width));
-    let top = scroll.min(all.len().saturating_sub(usize::from(body.height)));
-    let shown: Vec<Line> = all
-        .into_iter()
-        .skip(top)
-        .take(usize::from(body.height))
-        .collect();
-    frame.render_widget(Paragraph::new(shown), body);
+    let lines = lines(usize::from(body.width));
+    let hints = " Esc close · j/k scroll ";
+    super::draw_overlay(
+        frame,
+        (outer, body),
+        " Keys ".to_owned(),
+        hints,
+        &lines,
+        scroll,
+    );
 }

@@ -92,3 +92,25 @@ pub(crate) fn draw_window(
         frame.set_cursor_position(ratatui::layout::Position::new(body.x + x, body.y + row));
     }
 }
+
+/// Draws an overlay window: cleared, bordered with `title` and key `hints`, and `lines` scrolled
+/// to `scroll` (kept so the last page stays full).
+pub(crate) fn draw_overlay(
+    frame: &mut Frame,
+    (outer, body): (ratatui::layout::Rect, ratatui::layout::Rect),
+    title: String,
+    hints: &'static str,
+    lines: &[ratatui::text::Line<'static>],
+    scroll: usize,
+) {
+    use ratatui::text::{Line, Span};
+    use ratatui::widgets::{Block, Clear};
+    frame.render_widget(Clear, outer);
+    let block = Block::bordered()
+        .title(title)
+        .title_bottom(Line::from(Span::styled(hints, theme::DIM)))
+        .border_style(theme::BORDER_FOCUS);
+    frame.render_widget(block, outer);
+    let top = scroll.min(lines.len().saturating_sub(usize::from(body.height)));
+    draw_window(frame, lines, None, top, body);
+}
