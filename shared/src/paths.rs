@@ -1,4 +1,4 @@
-//! Route paths, form field names, cookie names and default addresses.
+//! Route paths, form field names, cookie names, element ids and default addresses.
 
 /// Where the local identity server listens by default (FusionAuth's own default port).
 pub const IDENTITY_DEFAULT_URL: &str = "http://127.0.0.1:9011";
@@ -67,4 +67,11 @@ pub mod form {
     pub const TITLE: &str = "title";
     /// A post's body.
     pub const BODY: &str = "body";
+}
+
+/// `id`s of page elements a client recognises by something steadier than their prose.
+pub mod element {
+    /// The login page's notice that the session was ended because a retired session id was
+    /// used after its grace period: suspected theft.
+    pub const THEFT_NOTICE: &str = "session-theft-notice";
 }

@@ -5,20 +5,20 @@
 
 use super::client_ip::ClientIp;
 use super::guard::{check_form, wants_json};
-use super::pages::{ChangePasswordPage, Layout, LoginPage, TwoFactorPage, render};
+use super::pages::{ChangePasswordPage, Layout, LoginPage, Notice, TwoFactorPage, render};
 use super::rate_limit::Limited;
 use super::{NextPath, SiteState, WebError, see_other};
 use crate::fusionauth::LoginOutcome;
 use crate::fusionauth::client::ChangePasswordOutcome;
 use crate::fusionauth::model::{LoginRequest, LoginResponse, TwoFactorLoginRequest, User};
-use crate::session::{AuthSession, SessionUser};
+use crate::session::{AuthSession, SessionUser, THEFT_NOTICE};
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use shared::model::UserView;
-use shared::paths::common;
+use shared::paths::{common, element};
 use std::time::Instant;
 
 /// The one message for every refused login, whatever FusionAuth said (404, 409, 410, 423,
@@ -82,9 +82,16 @@ pub async fn form(
 ) -> Result<Response, WebError> {
     let next = query.next.as_deref().and_then(NextPath::parse);
     let notice = match query.notice.as_deref().and_then(notice_text) {
-        Some(text) => Some(text.to_owned()),
-        // A notice the session left, e.g. that it was ended as stolen.
-        None => auth.take_flash().await?,
+        Some(text) => Some(Notice {
+            text: text.to_owned(),
+            id: None,
+        }),
+        // A notice the session left, e.g. that it was ended as stolen: that one carries an id,
+        // so a client can tell it from other notices without reading the prose.
+        None => auth.take_flash().await?.map(|text| Notice {
+            id: (text == THEFT_NOTICE).then_some(element::THEFT_NOTICE),
+            text,
+        }),
     };
     login_page(
         &state,
@@ -476,7 +483,7 @@ async fn login_page(
     next: Option<NextPath>,
     login_id: String,
     error: Option<String>,
-    notice: Option<String>,
+    notice: Option<Notice>,
 ) -> Result<Response, WebError> {
     let page = LoginPage {
         layout: Layout::new(state.site, "Log in"),

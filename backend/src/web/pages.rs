@@ -113,7 +113,17 @@ pub struct LoginPage {
     /// An error to show.
     pub error: Option<String>,
     /// A notice to show.
-    pub notice: Option<String>,
+    pub notice: Option<Notice>,
+}
+
+/// A notice on the login page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// What it says.
+    pub text: String,
+    /// Its element id, for a notice clients look for (e.g.
+    /// [`shared::paths::element::THEFT_NOTICE`]).
+    pub id: Option<&'static str>,
 }
 
 /// The authenticator-code form.

@@ -182,10 +182,15 @@ async fn login_and_rotate(app: &TestApp, browser: &Browser) -> (String, String) 
     (old, new)
 }
 
-/// Asserts that a login page shows the theft notice.
+/// Asserts that a login page shows the theft notice, with the id clients recognise it by.
 fn assert_theft_notice(body: &str) {
     let notice = THEFT_NOTICE.split(" — ").next().unwrap();
     assert!(body.contains(notice), "no theft notice:\n{body}");
+    let marker = format!("id=\"{}\"", shared::paths::element::THEFT_NOTICE);
+    assert!(
+        body.contains(&marker),
+        "the theft notice has no {marker}:\n{body}"
+    );
 }
 
 #[tokio::test]
