@@ -136,6 +136,12 @@ pub struct ServeArgs {
     /// FusionAuth login answer of the last ten minutes, so that none is answered faster).
     #[arg(long, env = "LOGIN_REFUSAL_FLOOR", default_value = "100ms", value_parser = parse_duration)]
     pub login_refusal_floor: Duration,
+
+    /// How often a signed-in user is checked with FusionAuth; a user locked, expired, no
+    /// longer registered for the site or whose password changed is signed out (e.g. 5m; 0
+    /// turns it off).
+    #[arg(long, env = "REVALIDATE_INTERVAL", default_value = "5m", value_parser = parse_duration)]
+    pub revalidate_interval: Duration,
 }
 
 impl ServeArgs {
@@ -206,6 +212,7 @@ impl ServeArgs {
                 login_limits,
                 trusted_proxies: trusted_proxies.clone(),
                 refusal_floor: self.login_refusal_floor,
+                revalidate_interval: self.revalidate_interval,
             })
         };
         Ok(StackConfig {

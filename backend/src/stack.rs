@@ -4,7 +4,10 @@
 use crate::fusionauth::{FusionAuthClient, FusionAuthConfig};
 use crate::identity::{IdentityConfig, IdentityServer};
 use crate::session::SessionPolicy;
-use crate::web::{LoginLimits, SessionBackend, Site, SiteConfig, TrustedProxies, WebServer};
+use crate::web::{
+    DEFAULT_REVALIDATE_INTERVAL, LoginLimits, SessionBackend, Site, SiteConfig, TrustedProxies,
+    WebServer,
+};
 use secrecy::SecretString;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -73,6 +76,7 @@ impl StackConfig {
             login_limits: LoginLimits::generous(),
             trusted_proxies: TrustedProxies::default(),
             refusal_floor: Duration::ZERO,
+            revalidate_interval: DEFAULT_REVALIDATE_INTERVAL,
         };
         Self {
             identity: Identity::Embedded(IdentityConfig::ephemeral()),

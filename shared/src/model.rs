@@ -65,6 +65,33 @@ pub struct Posts {
     pub posts: Vec<Post>,
 }
 
+/// One of the user's sessions on a site, as the sessions page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionEntry {
+    /// Names the session on the sign-out form. It is a hash of the session id, not the cookie:
+    /// it cannot be used to sign in.
+    pub key: String,
+    /// When it was created by a login, epoch ms.
+    pub created_at_ms: i64,
+    /// When a request last extended it, epoch ms.
+    pub last_seen_at_ms: i64,
+    /// The browser's `User-Agent`.
+    pub user_agent: Option<String>,
+    /// The client's address.
+    pub ip: Option<String>,
+    /// True for the session that asked.
+    pub current: bool,
+}
+
+/// The `/sessions` page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sessions {
+    /// Whose sessions.
+    pub user: UserView,
+    /// Most recently seen first.
+    pub sessions: Vec<SessionEntry>,
+}
+
 /// The JSON body of a 401 for API-style requests without a valid session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unauthorized {

@@ -15,6 +15,11 @@ pub mod common {
     pub const LOGIN_CHANGE_PASSWORD: &str = "/login/change-password";
     /// Logout (POST only).
     pub const LOGOUT: &str = "/logout";
+    /// The signed-in user's sessions on this site (GET; JSON with `Accept: application/json`).
+    pub const SESSIONS: &str = "/sessions";
+    /// Signs sessions out (POST form: `session` = a session's key from the list, or
+    /// [`super::form::SESSION_OTHERS`], or [`super::form::SESSION_ALL`]).
+    pub const SESSIONS_END: &str = "/sessions/end";
 }
 
 /// The Store.
@@ -67,6 +72,12 @@ pub mod form {
     pub const TITLE: &str = "title";
     /// A post's body.
     pub const BODY: &str = "body";
+    /// Which session(s) to sign out on the sessions page.
+    pub const SESSION: &str = "session";
+    /// [`SESSION`]'s value for every session but the one asking ("sign out everywhere else").
+    pub const SESSION_OTHERS: &str = "others";
+    /// [`SESSION`]'s value for every session, the one asking included ("sign out everywhere").
+    pub const SESSION_ALL: &str = "all";
 }
 
 /// `id`s of page elements a client recognises by something steadier than their prose.

@@ -563,6 +563,21 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Removes a user's registration for an application; false when there was none.
+    pub async fn delete_registration(
+        &self,
+        user_id: Uuid,
+        application_id: Uuid,
+    ) -> anyhow::Result<bool> {
+        let done =
+            sqlx::query("DELETE FROM registrations WHERE user_id = ? AND application_id = ?")
+                .bind(user_id.to_string())
+                .bind(application_id.to_string())
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Records a successful login: a login record, from which a trigger updates the user's and
     /// the registration's last login and clears the counted failures.
     pub async fn record_login(

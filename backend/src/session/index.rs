@@ -8,23 +8,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tower_sessions::session_store;
 
-/// One of a user's sessions, as a sessions page lists it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SessionInfo {
-    /// The session's store key (hex): names it for [`super::SecureStore::end_session`]; it is
-    /// not the cookie and cannot be used as one.
-    pub key: String,
-    /// When it was created by a login, epoch ms.
-    pub created_at_ms: i64,
-    /// When a request last extended it, epoch ms (to the touch interval).
-    pub last_seen_at_ms: i64,
-    /// The browser's `User-Agent` at the last write.
-    pub user_agent: Option<String>,
-    /// The client address at the last write.
-    pub ip: Option<String>,
-    /// True for the session of the request that asked.
-    pub current: bool,
-}
+/// One of a user's sessions, as the sessions page lists it (and its JSON shows it).
+pub use shared::model::SessionEntry as SessionInfo;
 
 /// An index row.
 #[derive(Clone, Debug, PartialEq, Eq)]

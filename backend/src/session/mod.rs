@@ -75,6 +75,9 @@ const CLIENT: &str = "client";
 const ROTATED_AT: &str = "rotated_at_ms";
 /// Key of a notice for the next login page.
 const FLASH: &str = "flash";
+/// Key of when the user is next checked with the identity server, epoch ms (absent: one
+/// revalidation interval after login).
+const REVALIDATE_AT: &str = "revalidate_at_ms";
 
 /// The login page's notice after a session was ended as stolen.
 pub const THEFT_NOTICE: &str = "Your session was ended because an old session id was used again \
@@ -125,6 +128,10 @@ pub struct SessionUser {
     /// FusionAuth's refresh token, revoked at logout.
     #[serde(default)]
     pub refresh_token: Option<String>,
+    /// The user's `passwordLastUpdateInstant` at login: a different one later means the
+    /// password was changed since, which ends the session (see [`AuthSession::revalidation_due`]).
+    #[serde(default)]
+    pub credentials_changed_at_ms: Option<i64>,
 }
 
 /// The browser behind a session, as the sessions list shows it.
@@ -285,6 +292,56 @@ impl AuthSession {
             tracing::info!(session = %id, user = %user.user.id, "session deleted at logout");
         }
         Ok(user)
+    }
+
+    /// Ends this session as [`AuthSession::logout`] does and leaves `notice` for the login page
+    /// the browser is sent to (why it was signed out). Returns who it was.
+    pub async fn end_with_notice(&self, notice: &str) -> Result<Option<SessionUser>, SessionError> {
+        let user = self.logout().await?;
+        // The flushed session has no id; this starts a new anonymous one for the notice.
+        self.session.insert(FLASH, notice).await?;
+        Ok(user)
+    }
+
+    /// True when `user` is due to be checked with the identity server: `every` after login,
+    /// then `every` after each check ([`AuthSession::revalidate_at`] moves it). Zero: never.
+    pub async fn revalidation_due(
+        &self,
+        user: &SessionUser,
+        every: Duration,
+    ) -> Result<bool, SessionError> {
+        if every.is_zero() {
+            return Ok(false);
+        }
+        let due = match self.get::<i64>(REVALIDATE_AT).await? {
+            Some(at) => at,
+            None => user.login_at_ms.saturating_add(millis(every)),
+        };
+        Ok(now_ms() >= due)
+    }
+
+    /// Schedules the next check with the identity server `after` from now.
+    pub async fn revalidate_at(&self, after: Duration) -> Result<(), SessionError> {
+        self.set(REVALIDATE_AT, &now_ms().saturating_add(millis(after)))
+            .await
+    }
+
+    /// The user's live sessions on this site, most recently seen first, this one marked.
+    pub async fn sessions(&self, user_id: &str) -> Result<Vec<SessionInfo>, SessionError> {
+        let current = self.key().await?;
+        Ok(self.store.sessions_of(user_id, current).await?)
+    }
+
+    /// Signs out the user's session `key` (another browser's); false when it is not one of
+    /// theirs or already ended.
+    pub async fn end_other(&self, user_id: &str, key: SessionKey) -> Result<bool, SessionError> {
+        Ok(self.store.end_session(user_id, key).await?)
+    }
+
+    /// Signs out every session of the user but this one; returns how many ended.
+    pub async fn end_others(&self, user_id: &str) -> Result<usize, SessionError> {
+        let current = self.key().await?;
+        Ok(self.store.end_all(user_id, current).await?)
     }
 
     /// This session's CSRF token, created on first use (that creates an anonymous session,

@@ -21,7 +21,7 @@ pub async fn show(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let user = require_user(&auth, &uri, &headers).await?;
+    let user = require_user(&state, &auth, &uri, &headers).await?;
     let items = state.data.carts.items(&user.user.id).await?;
     let total_cents = items.iter().map(|i| i.line_total_cents).sum();
     if wants_json(&headers) {

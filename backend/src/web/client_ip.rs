@@ -4,9 +4,12 @@
 //! client cannot pick its own address by sending the header itself.
 
 use super::SiteState;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use crate::session::ClientAddr;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
@@ -98,6 +101,20 @@ impl FromRequestParts<SiteState> for ClientIp {
             .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
         Ok(Self(state.trusted_proxies.client_ip(peer, &parts.headers)))
     }
+}
+
+/// Middleware: puts the client's address where the session layer looks for it
+/// ([`ClientAddr`]), so the sessions list shows the client rather than the proxy.
+pub async fn client_addr(
+    State(proxies): State<TrustedProxies>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
+        let ip = proxies.client_ip(peer.ip(), request.headers());
+        request.extensions_mut().insert(ClientAddr(ip));
+    }
+    next.run(request).await
 }
 
 #[cfg(test)]
@@ -193,5 +210,11 @@ mod tests {
         assert_eq!(parse_proxy("::1").unwrap().to_string(), "::1/128");
         assert!(parse_proxy("proxy.example").is_err());
         assert!(parse_proxy("10.0.0.0/33").is_err());
+    }
+
+    #[test]
+    fn a_configured_proxy_list_is_not_empty() {
+        assert!(TrustedProxies::default().is_empty());
+        assert!(!proxies(&["10.0.0.0/8"]).is_empty());
     }
 }

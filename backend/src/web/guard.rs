@@ -1,18 +1,32 @@
 //! Checks shared by the handlers: who is logged in, whether a form may change state (CSRF token
 //! and origin), whether the client wants JSON, and the client's address.
 
+use super::revalidate::revalidate;
 use super::{SiteState, WebError};
 use crate::session::{AuthSession, SessionUser};
 use axum::http::header::{ACCEPT, HOST, ORIGIN};
 use axum::http::{HeaderMap, Uri};
 
-/// The logged-in user, or [`WebError::LoginRequired`] to come back to `uri`.
+/// The logged-in user, if the session is valid and (when due) FusionAuth still vouches for
+/// them: see [`AuthSession::user`] and [`revalidate`].
+pub async fn signed_in(
+    state: &SiteState,
+    auth: &AuthSession,
+) -> Result<Option<SessionUser>, WebError> {
+    match auth.user().await? {
+        Some(user) => revalidate(state, auth, user).await,
+        None => Ok(None),
+    }
+}
+
+/// The logged-in user ([`signed_in`]), or [`WebError::LoginRequired`] to come back to `uri`.
 pub async fn require_user(
+    state: &SiteState,
     auth: &AuthSession,
     uri: &Uri,
     headers: &HeaderMap,
 ) -> Result<SessionUser, WebError> {
-    match auth.user().await? {
+    match signed_in(state, auth).await? {
         Some(user) => Ok(user),
         None => Err(WebError::LoginRequired {
             next: uri
@@ -44,7 +58,7 @@ pub async fn form_user(
     page: &'static str,
     token: &str,
 ) -> Result<SessionUser, WebError> {
-    let user = require_user(auth, &Uri::from_static(page), headers).await?;
+    let user = require_user(state, auth, &Uri::from_static(page), headers).await?;
     check_form(state, headers, auth, token).await?;
     Ok(user)
 }

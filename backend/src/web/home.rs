@@ -2,6 +2,7 @@
 
 use super::SiteState;
 use super::WebError;
+use super::guard::signed_in;
 use super::pages::{HomePage, Layout, render};
 use crate::session::AuthSession;
 use axum::extract::State;
@@ -11,7 +12,7 @@ use axum::response::Response;
 /// The home page.
 pub async fn home(State(state): State<SiteState>, auth: AuthSession) -> Result<Response, WebError> {
     let mut layout = Layout::new(state.site, "Home");
-    if let Some(user) = auth.user().await? {
+    if let Some(user) = signed_in(&state, &auth).await? {
         layout = layout.logged_in(&user.user.name, auth.csrf_token().await?);
     }
     render(StatusCode::OK, &HomePage { layout })

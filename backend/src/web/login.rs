@@ -430,6 +430,7 @@ async fn establish(
         login_at_ms: now,
         last_seen_ms: now,
         refresh_token: response.refresh_token,
+        credentials_changed_at_ms: user.password_last_update_instant,
     })
     .await?;
     tracing::info!(site = state.site.name(), session = %auth.log_id(), user = %user.id, "login succeeded");

@@ -1,9 +1,9 @@
 //! `POST /logout`: deletes the session from the store (a stolen id stops working), clears the
 //! cookie and the browser's cache of the site, revokes FusionAuth's refresh token, and goes home.
 
-use super::guard::check_form;
+use super::guard::{check_form, signed_in};
 use super::{SiteState, WebError, see_other};
-use crate::session::AuthSession;
+use crate::session::{AuthSession, SessionUser};
 use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue};
@@ -24,16 +24,18 @@ pub async fn logout(
     headers: HeaderMap,
     Form(form): Form<LogoutForm>,
 ) -> Result<Response, WebError> {
-    if auth.user().await?.is_some() {
+    if signed_in(&state, &auth).await?.is_some() {
         check_form(&state, &headers, &auth, &form.csrf_token).await?;
     }
     // Without a valid session there is nothing to protect: clear whatever is left.
-    if let Some(user) = auth.logout().await?
-        && let Some(refresh_token) = &user.refresh_token
-        && let Err(error) = state.fusionauth.logout(refresh_token).await
-    {
-        // The session is gone either way; the refresh token expires on its own.
-        tracing::warn!(%error, user = %user.user.id, "FusionAuth logout failed");
+    sign_out(&state, &auth).await
+}
+
+/// Ends this request's session and answers as a logout does: home, with the browser told to
+/// drop the site's cookies and cache.
+pub async fn sign_out(state: &SiteState, auth: &AuthSession) -> Result<Response, WebError> {
+    if let Some(user) = auth.logout().await? {
+        revoke_refresh_token(state, &user).await;
     }
     let mut response = see_other("/");
     response
@@ -45,4 +47,14 @@ pub async fn logout(
             HeaderValue::from_static("\"cache\", \"cookies\""),
         );
     Ok(response)
+}
+
+/// Revokes the refresh token FusionAuth gave at `user`'s login, if any. A failure is logged:
+/// the session is gone either way, and the token expires on its own.
+pub async fn revoke_refresh_token(state: &SiteState, user: &SessionUser) {
+    if let Some(refresh_token) = &user.refresh_token
+        && let Err(error) = state.fusionauth.logout(refresh_token).await
+    {
+        tracing::warn!(%error, user = %user.user.id, "FusionAuth logout failed");
+    }
 }

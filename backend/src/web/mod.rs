@@ -15,6 +15,8 @@ mod pages;
 mod posts;
 mod rate_limit;
 mod refusal_timing;
+mod revalidate;
+mod sessions;
 
 pub use client_ip::{ClientIp, TrustedProxies, parse_proxy};
 pub use error::WebError;
@@ -40,6 +42,10 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use url::Url;
 use uuid::Uuid;
+
+/// How often a session's user is checked with FusionAuth unless configured (`backend serve
+/// --revalidate-interval`).
+pub const DEFAULT_REVALIDATE_INTERVAL: Duration = Duration::from_secs(5 * 60);
 
 /// Which app.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -132,6 +138,9 @@ pub struct SiteConfig {
     /// The least time a refused login takes (it also takes as long as the slowest recent
     /// FusionAuth answer): see `refusal_timing`.
     pub refusal_floor: Duration,
+    /// How often a session's user is checked with FusionAuth (locked, expired, deregistered,
+    /// password changed: the session ends); zero: never. See `revalidate`.
+    pub revalidate_interval: Duration,
 }
 
 /// Everything a handler needs, shared.
@@ -157,6 +166,8 @@ pub struct SiteInner {
     pub login_limiter: rate_limit::LoginLimiter,
     /// How long refused logins take.
     pub refusal_timing: refusal_timing::RefusalTiming,
+    /// How often sessions are checked with FusionAuth (zero: never).
+    pub revalidate_interval: Duration,
 }
 
 impl std::ops::Deref for SiteState {
@@ -186,7 +197,9 @@ fn routes(site: Site) -> Router<SiteState> {
             common::LOGIN_CHANGE_PASSWORD,
             get(login::change_password_form).post(login::change_password_submit),
         )
-        .route(common::LOGOUT, post(logout::logout));
+        .route(common::LOGOUT, post(logout::logout))
+        .route(common::SESSIONS, get(sessions::show))
+        .route(common::SESSIONS_END, post(sessions::end));
     match site {
         Site::Store => router
             .route(store::CART, get(cart::show))
@@ -245,6 +258,7 @@ impl WebServer {
             trusted_proxies: config.trusted_proxies.clone(),
             login_limiter: rate_limit::LoginLimiter::new(config.login_limits),
             refusal_timing: refusal_timing::RefusalTiming::new(config.refusal_floor),
+            revalidate_interval: config.revalidate_interval,
         }));
         let forget_idle_limits = spawn_forget_idle_limits(state.clone());
         let https = state.is_https();
@@ -264,6 +278,10 @@ impl WebServer {
             ))
             .layer(axum::Extension(config.policy))
             .layer(axum::Extension(store.clone()))
+            .layer(middleware::from_fn_with_state(
+                config.trusted_proxies.clone(),
+                client_ip::client_addr,
+            ))
             .layer(sessions)
             .layer(middleware::from_fn_with_state(
                 config.site,

@@ -4,6 +4,7 @@
 
 use super::{Site, WebError};
 use crate::data::Product;
+use crate::session::SessionInfo;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -88,6 +89,16 @@ impl Names {
     pub const CART_REMOVE: &'static str = shared::paths::store::CART_REMOVE;
     /// Posts path.
     pub const POSTS: &'static str = shared::paths::forums::POSTS;
+    /// Sessions page.
+    pub const SESSIONS: &'static str = common::SESSIONS;
+    /// Sessions sign-out path.
+    pub const SESSIONS_END: &'static str = common::SESSIONS_END;
+    /// Which session(s) to sign out.
+    pub const SESSION: &'static str = form::SESSION;
+    /// All but this session.
+    pub const SESSION_OTHERS: &'static str = form::SESSION_OTHERS;
+    /// All sessions.
+    pub const SESSION_ALL: &'static str = form::SESSION_ALL;
 }
 
 /// `GET /`.
@@ -212,6 +223,80 @@ pub struct PostsPage {
     pub draft_body: String,
 }
 
+/// One row of the sessions page, formatted.
+pub struct SessionRow {
+    /// The key the sign-out form names it by.
+    pub key: String,
+    /// The browser (`User-Agent`), or "Unknown browser".
+    pub browser: String,
+    /// The client address, or "unknown".
+    pub ip: String,
+    /// When it signed in.
+    pub signed_in: String,
+    /// When it was last active.
+    pub last_active: String,
+    /// The browser looking at the page.
+    pub current: bool,
+}
+
+impl SessionRow {
+    /// `session` as of `now_ms`.
+    pub fn new(session: &SessionInfo, now_ms: i64) -> Self {
+        Self {
+            key: session.key.clone(),
+            browser: session
+                .user_agent
+                .clone()
+                .filter(|ua| !ua.trim().is_empty())
+                .unwrap_or_else(|| "Unknown browser".into()),
+            ip: session.ip.clone().unwrap_or_else(|| "unknown".into()),
+            signed_in: when(session.created_at_ms, now_ms),
+            last_active: when(session.last_seen_at_ms, now_ms),
+            current: session.current,
+        }
+    }
+}
+
+/// `2026-11-28 15:04 UTC (5 min ago)`.
+fn when(at_ms: i64, now_ms: i64) -> String {
+    let date = time::OffsetDateTime::from_unix_timestamp(at_ms.div_euclid(1000))
+        .map(|t| {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
+        .unwrap_or_else(|_| "unknown".into());
+    let minutes = now_ms.saturating_sub(at_ms).max(0) / 60_000;
+    let ago = match minutes {
+        0 => "just now".to_owned(),
+        1..60 => format!("{minutes} min ago"),
+        60..1440 => format!("{} h ago", minutes / 60),
+        _ => format!("{} days ago", minutes / 1440),
+    };
+    format!("{date} ({ago})")
+}
+
+/// `GET /sessions`.
+#[derive(Template)]
+#[template(path = "sessions.html")]
+pub struct SessionsPage {
+    /// Frame.
+    pub layout: Layout,
+    /// CSRF token.
+    pub csrf: String,
+    /// What the last sign-out did.
+    pub notice: Option<String>,
+    /// The sessions, most recently active first.
+    pub rows: Vec<SessionRow>,
+    /// How many are not this browser's.
+    pub others: usize,
+}
+
 /// A message page (errors, "no access").
 #[derive(Template)]
 #[template(path = "message.html")]
@@ -230,4 +315,30 @@ pub fn render(status: StatusCode, page: &impl Template) -> Result<Response, WebE
         .render()
         .map_err(|e| WebError::Internal(anyhow::anyhow!("template failed: {e}")))?;
     Ok((status, Html(html)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::when;
+
+    #[test]
+    fn times_read_as_utc_with_their_age() {
+        // 2026-11-28 15:04:05 UTC.
+        let at = 1_795_878_245_000;
+        assert_eq!(when(at, at + 30_000), "2026-11-28 15:04 UTC (just now)");
+        assert_eq!(
+            when(at, at + 5 * 60_000),
+            "2026-11-28 15:04 UTC (5 min ago)"
+        );
+        assert_eq!(
+            when(at, at + 3 * 3_600_000),
+            "2026-11-28 15:04 UTC (3 h ago)"
+        );
+        assert_eq!(
+            when(at, at + 2 * 86_400_000),
+            "2026-11-28 15:04 UTC (2 days ago)"
+        );
+        assert_eq!(when(at, at - 1_000), "2026-11-28 15:04 UTC (just now)");
+        assert_eq!(when(i64::MAX, 0), "unknown (just now)");
+    }
 }

@@ -23,7 +23,7 @@ pub async fn show(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let user = require_user(&auth, &uri, &headers).await?;
+    let user = require_user(&state, &auth, &uri, &headers).await?;
     let posts = state.data.posts.latest(PAGE_SIZE).await?;
     if wants_json(&headers) {
         return Ok(Json(Posts {

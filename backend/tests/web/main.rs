@@ -11,6 +11,7 @@ mod logs;
 mod outcomes;
 mod security;
 mod sessions;
+mod sign_out;
 mod store;
 mod stub;
 mod timing;

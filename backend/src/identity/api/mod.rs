@@ -17,7 +17,7 @@ pub use error::ApiError;
 use super::State;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 
 /// The API router over the server's state.
 pub fn router(state: State) -> Router {
@@ -44,6 +44,10 @@ pub fn router(state: State) -> Router {
         .route(
             "/api/user/registration/{user_id}",
             post(user::register_with_id),
+        )
+        .route(
+            "/api/user/registration/{user_id}/{application_id}",
+            delete(user::deregister),
         )
         .route("/api/application", post(admin::create_application))
         .route(

@@ -262,6 +262,27 @@ pub async fn update(
     respond_user(&identity, &user).await
 }
 
+/// `DELETE /api/user/registration/{userId}/{applicationId}`: the user can no longer log in to
+/// the application (a login answers 202).
+pub async fn deregister(
+    AxumState(identity): AxumState<State>,
+    headers: HeaderMap,
+    Path((user_id, application_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    identity.authorize(&headers, true)?;
+    let user = find(&identity, &user_id).await?;
+    let application_id = Uuid::parse_str(&application_id).map_err(|_| ApiError::NotFound)?;
+    if !identity
+        .store
+        .delete_registration(user.uuid(), application_id)
+        .await?
+    {
+        return Err(ApiError::NotFound);
+    }
+    tracing::info!(user = %user.id, application = %application_id, "registration deleted");
+    Ok(StatusCode::OK.into_response())
+}
+
 /// `DELETE /api/user/{userId}`: deactivates (locks) the user, as FusionAuth does;
 /// `?hardDelete=true` deletes them.
 pub async fn delete(
