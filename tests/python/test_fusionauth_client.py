@@ -135,6 +135,33 @@ def check_refresh_after_logout(client, state):
     return "exchange_refresh_token_for_jwt after logout -> 400 (refused)"
 
 
+def check_retrieve_user(client, state):
+    """What the apps' periodic session revalidation reads."""
+    response = client.retrieve_user(state["user_id"])
+    assert response.status == 200, f"retrieve_user: expected 200, got {describe(response)}"
+    user = response.success_response["user"]
+    assert user.get("active") is True, f"retrieve_user: not active: {user!r}"
+    assert isinstance(user.get("passwordLastUpdateInstant"), int), (
+        f"retrieve_user: no passwordLastUpdateInstant: {user!r}"
+    )
+    applications = [r.get("applicationId") for r in user.get("registrations", [])]
+    assert APPLICATION_ID in applications, f"retrieve_user: not registered: {applications!r}"
+    return "retrieve_user -> 200, active, registered, passwordLastUpdateInstant"
+
+
+def check_delete_registration(client, state):
+    response = client.delete_registration(state["user_id"], APPLICATION_ID)
+    assert response.status == 200, f"delete_registration: expected 200, got {describe(response)}"
+    user = client.retrieve_user(state["user_id"]).success_response["user"]
+    applications = [r.get("applicationId") for r in user.get("registrations", [])]
+    assert APPLICATION_ID not in applications, f"still registered: {applications!r}"
+    login = client.login(login_request())
+    assert login.status == 202, f"login after deregistration: expected 202, got {describe(login)}"
+    again = client.delete_registration(state["user_id"], APPLICATION_ID)
+    assert again.status == 404, f"deleting it again: expected 404, got {describe(again)}"
+    return "delete_registration -> 200; then login -> 202, again -> 404"
+
+
 CHECKS = [
     check_login,
     check_validate,
@@ -144,6 +171,8 @@ CHECKS = [
     check_refresh,
     check_logout,
     check_refresh_after_logout,
+    check_retrieve_user,
+    check_delete_registration,
 ]
 
 

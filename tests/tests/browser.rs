@@ -1,6 +1,7 @@
 //! A real browser against the Store and the Forums: headless Chromium, driven through
 //! ChromeDriver with `fantoccini`, logs in to the Store, reads the cart, checks that the session
-//! cookie is HttpOnly and host-only, and logs out.
+//! cookie is HttpOnly and host-only, logs out, then logs in again and signs out everywhere from
+//! the sessions page.
 //!
 //! The browser comes from Debian's `chromium` and `chromium-driver` packages (`bash .ci/run`
 //! installs them); `CHROMIUM` and `CHROMEDRIVER` point elsewhere. Missing, they fail the test:
@@ -223,19 +224,9 @@ async fn cart_rows(client: &Client) -> anyhow::Result<Vec<Vec<String>>> {
 
 /// The whole scenario; returns errors rather than panicking, so that the browser is always
 /// closed properly.
-async fn scenario(client: &Client, stack: &Stack) -> anyhow::Result<()> {
-    let store = stack.store_url();
-    let forums = stack.forums_url();
-
-    // Home page, logged out.
-    client.goto(store.as_str()).await?;
-    let link = wait_for(client, "the Store home's Log in link", HOME_LOGIN_LINK).await?;
-
-    // The login form.
-    link.click().await?;
-    let login_id = wait_for(client, "the login form", LOGIN_FORM).await?;
-    let url = client.current_url().await?;
-    ensure!(url.path() == "/login", "the Log in link led to {url}");
+/// Types the demo user's credentials into the login form (its `loginId` field found) and
+/// submits it.
+async fn submit_login_form(client: &Client, login_id: &Element) -> anyhow::Result<()> {
     login_id.send_keys(LOGIN_ID).await?;
     client
         .find(Locator::Css("form[action='/login'] input[name='password']"))
@@ -249,6 +240,63 @@ async fn scenario(client: &Client, stack: &Stack) -> anyhow::Result<()> {
         .await?
         .click()
         .await?;
+    Ok(())
+}
+
+/// Logs in again from the cart's login redirect, opens the sessions page from the header, and
+/// signs out everywhere with its button: the page lists this browser, and Chromium's own
+/// `Origin`/`Sec-Fetch-Site` on the form post are accepted.
+async fn sign_out_everywhere(client: &Client, stack: &Stack) -> anyhow::Result<()> {
+    let cart = stack.store_url().join("/shopping-cart")?;
+    client.goto(cart.as_str()).await?;
+    let login_id = wait_for(client, "the login form", LOGIN_FORM).await?;
+    submit_login_form(client, &login_id).await?;
+    wait_for(client, "the shopping cart", CART_HEADING).await?;
+    client
+        .find(Locator::XPath("//header//a[normalize-space()='Sessions']"))
+        .await?
+        .click()
+        .await?;
+    let heading = Locator::XPath("//h1[normalize-space()='Your sessions']");
+    wait_for(client, "the sessions page", heading).await?;
+    let rows = client.find_all(Locator::Css("tbody tr")).await?;
+    ensure!(
+        rows.len() == 1,
+        "the sessions page lists {} rows",
+        rows.len()
+    );
+    let row = rows[0].text().await?;
+    ensure!(
+        row.contains("Chrome") && row.contains("(this browser)") && row.contains("127.0.0.1"),
+        "the sessions page's row: {row:?}"
+    );
+    client
+        .find(Locator::XPath(
+            "//form[@action='/sessions/end']//button[normalize-space()='Sign out everywhere']",
+        ))
+        .await?
+        .click()
+        .await?;
+    wait_for(client, "the home page after signing out", HOME_LOGIN_LINK).await?;
+    client.goto(cart.as_str()).await?;
+    wait_for(client, "the login form after signing out", LOGIN_FORM).await?;
+    Ok(())
+}
+
+async fn scenario(client: &Client, stack: &Stack) -> anyhow::Result<()> {
+    let store = stack.store_url();
+    let forums = stack.forums_url();
+
+    // Home page, logged out.
+    client.goto(store.as_str()).await?;
+    let link = wait_for(client, "the Store home's Log in link", HOME_LOGIN_LINK).await?;
+
+    // The login form.
+    link.click().await?;
+    let login_id = wait_for(client, "the login form", LOGIN_FORM).await?;
+    let url = client.current_url().await?;
+    ensure!(url.path() == "/login", "the Log in link led to {url}");
+    submit_login_form(client, &login_id).await?;
 
     // The cart.
     wait_for(client, "the shopping cart", CART_HEADING).await?;
@@ -382,7 +430,7 @@ async fn scenario(client: &Client, stack: &Stack) -> anyhow::Result<()> {
         next_field.as_deref() == Some("/shopping-cart"),
         "the login form's next field: {next_field:?}"
     );
-    Ok(())
+    sign_out_everywhere(client, stack).await
 }
 
 #[tokio::test]
