@@ -976,19 +976,19 @@ async fn p15_identity_server_down_or_slow_gives_a_generic_503_and_no_session() {
 
 // ----- The other lines -------------------------------------------------------------------------
 //
-// Built alongside this file, with their tests next to the code they check (to be named here
-// `pNN_…` as they settle):
+// Their tests sit next to the code they check, named `pNN_…` after the line they prove:
 // - 8: store.rs `p08_logout_is_not_undone_by_a_request_in_flight`.
-// - 11: timing.rs `every_refused_login_has_the_same_status_body_cookies_and_median_time`,
-//   `refusals_are_held_to_the_slowest_fusionauth_answer_so_fast_ones_do_not_stand_out`.
-// - 12: limits.rs `the_attempt_after_the_per_ip_budget_is_a_429_with_retry_after`,
-//   `one_account_is_limited_across_addresses_behind_a_trusted_proxy`,
-//   `a_forged_x_forwarded_for_from_an_untrusted_peer_is_ignored`, and the rest of that file.
-// - 14: store.rs `a_users_sessions_are_listed_and_can_be_ended_everywhere_else`; sessions ended
-//   by a lock or a password change at the identity server (revalidation) are still to come.
+// - 11: timing.rs `p11_every_refused_login_has_the_same_status_body_cookies_and_median_time`,
+//   `p11_refusals_are_held_to_the_slowest_fusionauth_answer_so_fast_ones_do_not_stand_out`.
+// - 12: limits.rs `p12_…` (the 429 with `Retry-After`, per account across addresses, a forged
+//   `X-Forwarded-For` ignored, `Retry-After` honest) and the rest of that file.
+// - 14: sign_out.rs `p14_…` (the sessions page, signing one / all others / all out, only your
+//   own sessions, revalidation ending sessions after a lock, a password change, an expiry or a
+//   lost registration, once per interval, FusionAuth down); store.rs
+//   `p14_the_session_index_lists_a_users_sessions_and_ends_them_everywhere_else`.
 // - 15, the session store's half: fail_closed.rs
-//   `a_failed_session_store_is_a_503_page_not_an_anonymous_fallback_and_recovers`.
+//   `p15_a_failed_session_store_is_a_503_page_not_an_anonymous_fallback_and_recovers`.
 // - Beyond: store.rs `beyond_a_store_dump_holds_no_usable_cookie`,
 //   `beyond_a_retired_id_after_the_grace_period_ends_the_whole_session`; `cargo mutants` over
-//   the session and login code is still to come.
+//   the session and login code: backend/MUTANTS.md.
 // - Every parser of outside input, property-tested: untrusted.rs here, tui/tests/untrusted.rs.

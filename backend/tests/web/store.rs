@@ -312,7 +312,7 @@ async fn login_as(app: &TestApp, browser: &Browser, user_agent: &str) {
 }
 
 #[tokio::test]
-async fn a_users_sessions_are_listed_and_can_be_ended_everywhere_else() {
+async fn p14_the_session_index_lists_a_users_sessions_and_ends_them_everywhere_else() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.db");
     let app = TestApp::spawn_with(sqlite_sessions(StackConfig::ephemeral(), &db)).await;
