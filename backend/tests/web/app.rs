@@ -223,18 +223,42 @@ impl Browser {
 
     /// Loads the login form of the site at `base` and submits it.
     pub async fn login(&self, base: &str, login_id: &str, password: &str) -> Page {
-        let form = self.get(&format!("{base}login")).await;
+        self.login_with(base, login_id, password, None).await
+    }
+
+    /// [`Browser::login`], both requests sending `user_agent` as the `User-Agent`.
+    pub async fn login_as_agent(
+        &self,
+        base: &str,
+        login_id: &str,
+        password: &str,
+        user_agent: &str,
+    ) -> Page {
+        self.login_with(base, login_id, password, Some(user_agent))
+            .await
+    }
+
+    async fn login_with(
+        &self,
+        base: &str,
+        login_id: &str,
+        password: &str,
+        user_agent: Option<&str>,
+    ) -> Page {
+        let with_agent = |request: reqwest::RequestBuilder| match user_agent {
+            Some(agent) => request.header("User-Agent", agent),
+            None => request,
+        };
+        let url = format!("{base}login");
+        let form = read(with_agent(self.http.get(&url))).await;
         assert_eq!(form.status, StatusCode::OK);
         let csrf = form.csrf();
-        self.post_form(
-            &format!("{base}login"),
-            &[
-                ("loginId", login_id),
-                ("password", password),
-                ("csrf_token", &csrf),
-                ("next", ""),
-            ],
-        )
+        read(with_agent(self.http.post(&url)).form(&[
+            ("loginId", login_id),
+            ("password", password),
+            ("csrf_token", &csrf),
+            ("next", ""),
+        ]))
         .await
     }
 

@@ -17,26 +17,10 @@ const ALICE: &str = "alice@example.com";
 
 /// Logs `browser` in to the Store as `login_id`, sending `user_agent`.
 async fn login(app: &TestApp, browser: &Browser, login_id: &str, user_agent: &str) {
-    let form = read(
-        browser
-            .http
-            .get(app.store("/login"))
-            .header("User-Agent", user_agent),
-    )
-    .await;
-    read(
-        browser
-            .http
-            .post(app.store("/login"))
-            .header("User-Agent", user_agent)
-            .form(&[
-                ("loginId", login_id),
-                ("password", "password"),
-                ("csrf_token", &form.csrf()),
-            ]),
-    )
-    .await
-    .assert_redirect_to(CART);
+    browser
+        .login_as_agent(&app.store("/"), login_id, "password", user_agent)
+        .await
+        .assert_redirect_to(CART);
 }
 
 /// `browser`'s sessions as the JSON page lists them.

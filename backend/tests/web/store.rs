@@ -289,26 +289,10 @@ async fn a_logout_with_a_retired_id_in_its_grace_period_ends_the_new_id_too() {
 
 /// Logs in as Alice with `user_agent`.
 async fn login_as(app: &TestApp, browser: &Browser, user_agent: &str) {
-    let form = read(
-        browser
-            .http
-            .get(app.store("/login"))
-            .header("User-Agent", user_agent),
-    )
-    .await;
-    let login = read(
-        browser
-            .http
-            .post(app.store("/login"))
-            .header("User-Agent", user_agent)
-            .form(&[
-                ("loginId", ALICE),
-                ("password", PASSWORD),
-                ("csrf_token", &form.csrf()),
-            ]),
-    )
-    .await;
-    login.assert_redirect_to(CART);
+    browser
+        .login_as_agent(&app.store("/"), ALICE, PASSWORD, user_agent)
+        .await
+        .assert_redirect_to(CART);
 }
 
 #[tokio::test]
