@@ -1,6 +1,6 @@
 //! The attacker: the jar of their own client (the stolen cookies), the replays they made with
 //! it, and what each replay proves: the victim's data came back (and the session was extended),
-//! or the server refused.
+//! the server refused, or it saw a retired id come back and ended the whole session as stolen.
 
 use crate::app::cookies::JarView;
 use crate::engine::{Block, CookieView, PageLoad};
@@ -56,8 +56,18 @@ pub enum Verdict {
     GotData,
     /// The server refused the cookie (e.g. sent to the login page).
     Refused(String),
+    /// The server recognised the cookie as an id it had replaced by rotation, used after its
+    /// grace period, and ended the whole session: the attacker's copy and the victim's new id.
+    /// Its login page says so ([`shared::paths::element::THEFT_NOTICE`]).
+    TheftDetected,
     /// No answer (refused connection, timeout, …).
     Failed(String),
+}
+
+impl Verdict {
+    /// What [`Verdict::TheftDetected`] means, as the pane and the status line say it.
+    pub const THEFT_DETECTED: &'static str = "theft detected: the server ended the whole session \
+                                              (a retired id was used after rotation)";
 }
 
 /// Where a replay of this cookie goes: the page behind the login on the site that set it (the
@@ -90,6 +100,14 @@ pub fn outcome(cookie: &str, load: &PageLoad) -> Outcome {
         .map(|raw| elide_value(raw));
     let verdict = if let Some(err) = load.error.as_ref().or(last.and_then(|e| e.error.as_ref())) {
         Verdict::Failed(err.clone())
+    } else if load.final_url.path() == shared::paths::common::LOGIN
+        && load
+            .page
+            .as_ref()
+            .and_then(|page| page.alert_with_id(shared::paths::element::THEFT_NOTICE))
+            .is_some()
+    {
+        Verdict::TheftDetected
     } else if load.final_url.path() == shared::paths::common::LOGIN {
         Verdict::Refused("sent to the login page: refused".to_owned())
     } else if let Some(s @ (401 | 403)) = status {

@@ -151,6 +151,9 @@ fn attacker_loaded(state: &mut State, load: &PageLoad) {
         }
         Verdict::GotData => format!("Replay #{}: got the victim's data", replay.number),
         Verdict::Refused(why) => format!("Replay #{}: {why}", replay.number),
+        Verdict::TheftDetected => {
+            format!("Replay #{}: {}", replay.number, Verdict::THEFT_DETECTED)
+        }
         Verdict::Failed(why) => format!("Replay #{} failed: {why}", replay.number),
     };
     replay.outcome = Some(outcome);

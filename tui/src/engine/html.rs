@@ -281,7 +281,8 @@ impl<'a> Parser<'a> {
             self.flush();
             let text = text_of(element);
             if !text.is_empty() {
-                self.page.blocks.push(Block::Alert { text, error });
+                let id = element.value().attr("id").map(str::to_owned);
+                self.page.blocks.push(Block::Alert { text, error, id });
             }
             self.embedded(element, depth, ctx);
             return;

@@ -142,11 +142,13 @@ fn the_login_page_has_its_header_links_alerts_and_form() {
             heading(1, "Log in to Store"),
             Block::Alert {
                 text: "You have been logged out.".into(),
-                error: false
+                error: false,
+                id: None
             },
             Block::Alert {
                 text: "Invalid login or account unavailable.".into(),
-                error: true
+                error: true,
+                id: None
             },
             Block::Form { form: 0 },
         ]
@@ -561,12 +563,12 @@ fn a_form_keeps_its_own_text_and_links_around_its_block() {
 }
 
 #[test]
-fn alerts_are_found_by_role_or_class_and_empty_ones_are_skipped() {
+fn alerts_are_found_by_role_or_class_keep_their_id_and_empty_ones_are_skipped() {
     let page = parse_page(
         r#"<div class="alert alert-danger">Bad <a href="/help">help</a></div>
            <span role="status">Saved.</span>
            <div class="notice">FYI</div>
-           <div class="alert" role="status">Role wins</div>
+           <div class="alert" role="status" id="why">Role wins</div>
            <div role="alert"></div>"#,
         &url("/"),
     );
@@ -575,20 +577,24 @@ fn alerts_are_found_by_role_or_class_and_empty_ones_are_skipped() {
         [
             Block::Alert {
                 text: "Bad help".into(),
-                error: true
+                error: true,
+                id: None
             },
             Block::Link { link: 0 },
             Block::Alert {
                 text: "Saved.".into(),
-                error: false
+                error: false,
+                id: None
             },
             Block::Alert {
                 text: "FYI".into(),
-                error: false
+                error: false,
+                id: None
             },
             Block::Alert {
                 text: "Role wins".into(),
-                error: false
+                error: false,
+                id: Some("why".into())
             },
         ]
     );

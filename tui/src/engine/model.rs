@@ -169,6 +169,9 @@ pub enum Block {
         text: String,
         /// `role="alert"` or `.alert` (an error) rather than a notice.
         error: bool,
+        /// The element's `id`: how a client recognises a notice it looks for (e.g.
+        /// [`shared::paths::element::THEFT_NOTICE`]) without reading its prose.
+        id: Option<String>,
     },
 }
 
@@ -264,6 +267,16 @@ impl Page {
         self.forms
             .iter()
             .find(|form| form.fields.iter().any(|field| field.name == name))
+    }
+
+    /// The text of the alert or notice whose element `id` is `id`.
+    pub fn alert_with_id(&self, id: &str) -> Option<&str> {
+        self.blocks.iter().find_map(|block| match block {
+            Block::Alert {
+                text, id: Some(i), ..
+            } if i == id => Some(text.as_str()),
+            _ => None,
+        })
     }
 }
 

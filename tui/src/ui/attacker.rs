@@ -1,5 +1,6 @@
 //! The Attacker tab: the attacker's own jar (what was stolen) and every replay with what it
-//! proved, newest first, so "worked before logout, refused after" reads top to bottom.
+//! proved, newest first, so "worked before logout, refused after" (or "worked, then the theft
+//! was detected after a rotation") reads top to bottom.
 
 use crate::app::{Outcome, Replay, State, Verdict};
 use crate::ui::cookies::{badge_lines, badges, value_span};
@@ -127,6 +128,19 @@ fn replay(r: &Replay, w: usize, p: &mut PaneLines) {
         }
         Verdict::Refused(why) => {
             detail(format!("✗ {why}"), theme::GOOD, 0);
+            if let Some(sc) = &o.set_cookie {
+                detail(
+                    format!("new anonymous session: Set-Cookie {sc}"),
+                    theme::DIM,
+                    0,
+                );
+            }
+        }
+        Verdict::TheftDetected => {
+            detail(format!("✗ {}", Verdict::THEFT_DETECTED), theme::GOOD, 0);
+            for e in o.evidence.iter().filter(|e| e.starts_with("alert: ")) {
+                detail(e.clone(), theme::TEXT, 2);
+            }
             if let Some(sc) = &o.set_cookie {
                 detail(
                     format!("new anonymous session: Set-Cookie {sc}"),

@@ -191,7 +191,7 @@ fn blocks(
             Block::Form { form } => page_form::lines(state, page, *form, w, out, cursor),
             Block::Table(table) => out.extend(page_table::lines(table, page, w, focused), 0),
             Block::List { ordered, items } => list_lines(*ordered, items, w, out),
-            Block::Alert { text, error } => {
+            Block::Alert { text, error, .. } => {
                 // The mark tells an error from a notice without color, too.
                 let (style, mark) = if *error {
                     (theme::ERROR, "▌ ✗ ")

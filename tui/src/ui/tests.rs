@@ -121,6 +121,42 @@ fn attacker_pane_before_and_after_logout() {
 }
 
 #[test]
+fn attacker_pane_when_the_replay_of_a_rotated_id_is_detected_as_theft() {
+    let mut state = logged_in(120, 40);
+    update(&mut state, ch('1'));
+    update(&mut state, ch('j'));
+    update(&mut state, ch('j'));
+    update(&mut state, ch('s'));
+    update(
+        &mut state,
+        Msg::Jar {
+            who: Who::Attacker,
+            cookies: vec![store_cookie()],
+            decisions: Vec::new(),
+        },
+    );
+    update(&mut state, ch('3'));
+    update(&mut state, ch('R'));
+    update(
+        &mut state,
+        Msg::Loaded {
+            who: Who::Attacker,
+            load: replay_worked(7),
+        },
+    );
+    update(&mut state, Msg::Tick(at(95)));
+    update(&mut state, ch('R'));
+    update(
+        &mut state,
+        Msg::Loaded {
+            who: Who::Attacker,
+            load: replay_theft_detected(8),
+        },
+    );
+    insta::assert_snapshot!(draw(&state));
+}
+
+#[test]
 fn forms_pane_shows_hidden_fields() {
     let mut state = on_login(120, 40);
     update(&mut state, ch('4'));
@@ -201,10 +237,12 @@ fn other_page() -> crate::engine::Page {
             Block::Alert {
                 text: "The service is down for maintenance on Sunday.".to_owned(),
                 error: false,
+                id: None,
             },
             Block::Alert {
                 text: "Your session expires in five minutes.".to_owned(),
                 error: true,
+                id: None,
             },
             Block::Paragraph {
                 text: "Read the FAQ or ask on the forum before upgrading.".to_owned(),

@@ -1,4 +1,5 @@
-//! Stealing a cookie and replaying it as the attacker: worked before logout, refused after.
+//! Stealing a cookie and replaying it as the attacker: worked before logout, refused after;
+//! after a rotation, the replay of the retired id detected as theft.
 
 use crate::app::attacker::replay_url;
 use crate::app::fixtures::*;
@@ -98,6 +99,48 @@ fn replays_show_the_victims_data_before_logout_and_refusal_after() {
             .filter(|l| l.who == Who::Attacker)
             .count(),
         3
+    );
+}
+
+#[test]
+fn a_replay_that_ends_at_the_theft_notice_is_theft_detected_not_a_plain_refusal() {
+    let mut state = stolen();
+    replay(&mut state);
+    update(
+        &mut state,
+        Msg::Loaded {
+            who: Who::Attacker,
+            load: replay_theft_detected(8),
+        },
+    );
+    let outcome = state.attacker().replays[0]
+        .outcome
+        .as_ref()
+        .expect("answered");
+    assert_eq!(outcome.verdict, Verdict::TheftDetected);
+    assert_eq!(outcome.final_url.path(), "/login");
+    assert_eq!(
+        state.status().map(|s| s.text.as_str()),
+        Some(
+            "Replay #1: theft detected: the server ended the whole session (a retired id was \
+             used after rotation)"
+        )
+    );
+}
+
+#[test]
+fn a_notice_without_the_theft_id_is_a_plain_refusal() {
+    // The same prose in a notice without the marker: the verdict goes by the id, not the text.
+    let mut load = replay_theft_detected(8);
+    for block in &mut load.page.as_mut().unwrap().blocks {
+        if let crate::engine::Block::Alert { id, .. } = block {
+            *id = None;
+        }
+    }
+    let outcome = crate::app::attacker::outcome("store_session", &load);
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Refused("sent to the login page: refused".to_owned())
     );
 }
 
