@@ -35,6 +35,16 @@ pub struct Cli {
     #[arg(long, default_value = "30m", value_parser = backend::cli::parse_duration)]
     pub idle_timeout: Duration,
 
+    /// How often the embedded stack replaces a session's id (e.g. 20s to watch a stolen
+    /// cookie's replay detected as theft in the attacker pane; 0: never).
+    #[arg(long, default_value = "15m", value_parser = backend::cli::parse_duration)]
+    pub rotation_interval: Duration,
+
+    /// How long the embedded stack's replaced ids still work; used after that, they end the
+    /// session as stolen.
+    #[arg(long, default_value = "30s", value_parser = backend::cli::parse_duration)]
+    pub rotation_grace: Duration,
+
     /// Bound on each request the browser makes.
     #[arg(long, default_value = "10s", value_parser = backend::cli::parse_duration)]
     pub timeout: Duration,
@@ -47,7 +57,7 @@ pub enum Command {
     /// as it happens with PASS or FAIL; exit status 0 only if every step passed.
     ///
     /// With no URLs it starts the embedded stack with a short idle timeout, so the expiry steps
-    /// take a second or two.
+    /// take a second or two, and for step 24 a Store of its own whose ids rotate every second.
     Flow(FlowArgs),
 }
 
@@ -76,7 +86,7 @@ pub struct FlowArgs {
     )]
     pub password: String,
 
-    /// Which app's steps: store (1–12, 18–23), forums (13–17) or both.
+    /// Which app's steps: store (1–12, 18–24), forums (13–17) or both.
     #[arg(long, value_enum, default_value_t = SiteFilter::Both)]
     pub site: SiteFilter,
 
@@ -89,6 +99,17 @@ pub struct FlowArgs {
     /// Max-Age).
     #[arg(long, value_parser = backend::cli::parse_duration)]
     pub idle_timeout: Option<Duration>,
+
+    /// How often the apps rotate session ids (step 24 waits for one rotation): the embedded
+    /// run starts step 24's Store with it (default 1s); running apps' is not known without it,
+    /// and step 24 is skipped.
+    #[arg(long, value_parser = backend::cli::parse_duration)]
+    pub rotation_interval: Option<Duration>,
+
+    /// How long a rotated id still works (step 24 waits it out): default 500ms for the
+    /// embedded run, the backend's 30s for running apps.
+    #[arg(long, value_parser = backend::cli::parse_duration)]
+    pub rotation_grace: Option<Duration>,
 
     /// How to print the run.
     #[arg(long, value_enum, default_value_t = FlowFormat::Text)]

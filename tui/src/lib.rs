@@ -36,6 +36,8 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
         _ => {
             let config = StackConfig::ephemeral().with_policy(SessionPolicy {
                 idle_timeout: cli.idle_timeout,
+                rotation_interval: cli.rotation_interval,
+                rotation_grace: cli.rotation_grace,
                 ..SessionPolicy::default()
             });
             let stack = Stack::start(config).await?;
@@ -43,6 +45,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
             (Some(stack), urls.0, urls.1, Some(cli.idle_timeout))
         }
     };
+    let fusionauth_url = stack.as_ref().map(|stack| stack.fusionauth_url.clone());
     let runtime = runtime::Runtime::with_browsers(
         runtime::Options {
             store_url,
@@ -50,6 +53,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
             cookie_jar: cli.cookie_jar,
             timeout: cli.timeout,
             idle_timeout,
+            fusionauth_url,
         },
         browsers.await??,
     )?;

@@ -33,6 +33,9 @@ pub struct Options {
     /// The apps' session idle timeout, when the runtime knows it (the embedded stack's);
     /// `None`: a run of the scenario reads it from the session cookie's `Max-Age`.
     pub idle_timeout: Option<Duration>,
+    /// The embedded stack's identity server: a run of the scenario starts step 24's Store
+    /// against it (ids rotating every second); `None` (running apps): step 24 is skipped.
+    pub fusionauth_url: Option<Url>,
 }
 
 /// The longest wait a run of the scenario from the TUI makes: steps that need longer (expiry
@@ -53,6 +56,7 @@ pub struct Runtime {
     cookie_jar: Option<PathBuf>,
     timeout: Duration,
     idle_timeout: Option<Duration>,
+    fusionauth_url: Option<Url>,
     copied: Vec<String>,
     terminal_clipboard: bool,
     quit: bool,
@@ -94,6 +98,7 @@ impl Runtime {
             cookie_jar: options.cookie_jar,
             timeout: options.timeout,
             idle_timeout: options.idle_timeout,
+            fusionauth_url: options.fusionauth_url,
             copied: Vec::new(),
             terminal_clipboard: false,
             quit: false,
@@ -276,7 +281,11 @@ impl Runtime {
                 options.idle_timeout = self.idle_timeout;
                 options.max_wait = Some(FLOW_MAX_WAIT);
                 options.timeout = self.timeout;
-                spawn_flow(options, self.messages_tx.clone());
+                spawn_flow(
+                    options,
+                    self.fusionauth_url.clone(),
+                    self.messages_tx.clone(),
+                );
                 self.in_flight += 1;
             }
             Effect::Quit => self.quit = true,
@@ -386,10 +395,28 @@ fn spawn_worker(
 
 /// Runs the scenario as a task of its own, its events sent back as [`Msg::Flow`] and ending
 /// with one `Done` or `Failed`, even if the run panics. The runner makes its own browsers, so
-/// the victim's jar is never touched.
-fn spawn_flow(options: FlowOptions, messages: mpsc::UnboundedSender<Msg>) {
+/// the victim's jar is never touched. With `fusionauth`, step 24 gets a Store of its own whose
+/// ids rotate every second, started against it for the run (the user's Store keeps its own pace).
+fn spawn_flow(
+    mut options: FlowOptions,
+    fusionauth: Option<Url>,
+    messages: mpsc::UnboundedSender<Msg>,
+) {
     let events = messages.clone();
     let run = tokio::spawn(async move {
+        let rotating = match &fusionauth {
+            Some(url) => {
+                let (stack, rotation) = flow::command::start_rotation_stack(
+                    url,
+                    flow::command::EMBEDDED_ROTATION_INTERVAL,
+                    flow::command::EMBEDDED_ROTATION_GRACE,
+                )
+                .await?;
+                options.rotation = Some(rotation);
+                Some(stack)
+            }
+            None => None,
+        };
         let mut observer = |event: flow::Event<'_>| {
             let msg = match event {
                 flow::Event::Step(step) => FlowMsg::Step(step.clone()),
@@ -405,7 +432,11 @@ fn spawn_flow(options: FlowOptions, messages: mpsc::UnboundedSender<Msg>) {
             };
             let _ = events.send(Msg::Flow(msg));
         };
-        flow::run(&options, &mut observer).await
+        let report = flow::run(&options, &mut observer).await;
+        if let Some(stack) = rotating {
+            stack.stop().await?;
+        }
+        report
     });
     tokio::spawn(async move {
         let end = match run.await {

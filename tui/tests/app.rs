@@ -139,6 +139,7 @@ fn options(stack: &Stack, idle_timeout: Duration) -> Options {
         cookie_jar: None,
         timeout: Duration::from_secs(10),
         idle_timeout: Some(idle_timeout),
+        fusionauth_url: Some(stack.fusionauth_url.clone()),
     }
 }
 
@@ -299,6 +300,53 @@ async fn the_cookie_jar_file_is_saved_on_exit_and_loaded_at_the_next_start() {
     }
 }
 
+#[tokio::test]
+async fn a_stolen_cookie_replayed_after_the_victims_id_rotated_is_detected_as_theft() {
+    let (interval, grace) = (Duration::from_secs(1), Duration::from_millis(500));
+    let config = StackConfig::ephemeral().with_policy(SessionPolicy {
+        rotation_interval: interval,
+        rotation_grace: grace,
+        ..SessionPolicy::default()
+    });
+    let stack = Stack::start(config).await.unwrap();
+    let mut app = Driver::start(&stack).await;
+    app.follow("Log in").await;
+    app.log_in("alice@example.com", "password").await;
+    assert_eq!(app.path(), "/shopping-cart");
+
+    // The attacker copies the cookie; the victim keeps browsing until the id rotates.
+    app.press(KeyCode::Char('1')).await;
+    app.press(KeyCode::Char('s')).await;
+    let stolen = app.runtime.state().attacker().jar.cookies[0].value.clone();
+    app.press(KeyCode::Esc).await;
+    tokio::time::sleep(interval + Duration::from_millis(200)).await;
+    app.press(KeyCode::Char('r')).await;
+    let jar = &app.runtime.state().jar().cookies;
+    let rotated = jar.iter().find(|c| c.name == "store_session").unwrap();
+    assert_ne!(rotated.value, stolen, "the victim's id rotated");
+
+    // After the grace period, the replay of the old id ends the whole session.
+    tokio::time::sleep(grace + Duration::from_millis(300)).await;
+    app.press(KeyCode::Char('3')).await;
+    app.press(KeyCode::Char('R')).await;
+    let replay = app.runtime.state().attacker().replays[0]
+        .outcome
+        .clone()
+        .expect("answered");
+    assert_eq!(replay.verdict, Verdict::TheftDetected, "{replay:?}");
+    let screen = app.screen();
+    assert!(
+        screen.contains("✗ theft detected: the server ended"),
+        "{screen}"
+    );
+
+    // The victim is logged out too, and told why.
+    app.press(KeyCode::Esc).await;
+    app.press(KeyCode::Char('r')).await;
+    assert_eq!(app.path(), "/login");
+    assert!(app.screen().contains("possibly stolen"), "{}", app.screen());
+}
+
 /// The step rows of the Flow tab as drawn, e.g. ` 7 PASS`.
 fn step_row(number: u8, verdict: &str) -> String {
     format!("{number:>2} {verdict} ")
@@ -315,11 +363,12 @@ async fn f_runs_the_scenario_in_the_flow_tab_skipping_what_a_30_minute_timeout_w
     app.run_flow().await;
     let screen = app.screen();
     assert!(
-        screen.contains("done: 20 passed, 0 failed, 3 skipped"),
+        screen.contains("done: 21 passed, 0 failed, 3 skipped"),
         "{screen}"
     );
     assert!(!screen.contains("FAIL"), "{screen}");
-    for n in (1..=9).chain(13..=23) {
+    // Step 24 runs on a Store of its own whose ids rotate every second.
+    for n in (1..=9).chain(13..=24) {
         assert!(screen.contains(&step_row(n, "PASS")), "step {n}:\n{screen}");
     }
     // Expiry needs 30 minutes idle: more than the TUI waits (10 s), so the runner skips
@@ -385,10 +434,10 @@ async fn with_a_short_idle_timeout_the_tui_waits_for_expiry_and_every_step_passe
 
     let screen = app.screen();
     assert!(
-        screen.contains("done: 23 passed, 0 failed, 0 skipped"),
+        screen.contains("done: 24 passed, 0 failed, 0 skipped"),
         "{screen}"
     );
-    for n in 1..=23 {
+    for n in 1..=24 {
         assert!(screen.contains(&step_row(n, "PASS")), "step {n}:\n{screen}");
     }
 }

@@ -56,7 +56,7 @@ fn the_json_report_has_every_step_passed_with_its_exchanges() {
     let steps = steps(&report);
     assert_eq!(
         steps.iter().map(|s| s.0).collect::<Vec<_>>(),
-        (1..=23).collect::<Vec<_>>()
+        (1..=24).collect::<Vec<_>>()
     );
     for (number, verdict, reason, exchanges) in &steps {
         assert_eq!(verdict, "PASS", "step {number}: {reason}");
@@ -98,6 +98,60 @@ fn the_json_report_has_every_step_passed_with_its_exchanges() {
         .clone();
     assert_eq!(replay["cookies_sent"][0]["value"], relogin_cookie);
     assert_ne!(relogin_cookie, cookie["value"], "a new id at the relogin");
+    // Theft detection: on a Store of its own (ids rotating every second), the hacker's copy of
+    // the login's cookie is replayed after the user's read rotated it and the grace period
+    // passed; it lands on the login page, and so does the user's new id.
+    let theft = step(24)["exchanges"].as_array().unwrap();
+    assert_ne!(
+        theft[0]["url"],
+        step(1)["exchanges"][0]["url"],
+        "a Store of its own"
+    );
+    let set_by = |e: &Value| {
+        e["cookies_set"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "store_session" && c["removal"] == false)
+            .map(|c| c["value"].clone())
+    };
+    let login = theft.iter().find(|e| e["method"] == "POST").unwrap();
+    let stolen = set_by(login).expect("the login sets the cookie the hacker copies");
+    let hacker: Vec<&Value> = theft.iter().filter(|e| e["actor"] == "Hacker").collect();
+    assert_eq!(hacker[0]["cookies_sent"][0]["value"], stolen);
+    assert_eq!(hacker[0]["status"], 303);
+    assert_eq!(hacker[0]["location"], "/login?next=/shopping-cart");
+    let carts: Vec<&Value> = theft
+        .iter()
+        .filter(|e| e["actor"] == "Browser" && e["path"] == "/shopping-cart")
+        .collect();
+    let rotated = carts
+        .iter()
+        .find_map(|e| set_by(e))
+        .expect("a read rotates the id");
+    assert_ne!(rotated, stolen);
+    let last = carts.last().unwrap();
+    assert_eq!(last["cookies_sent"][0]["value"], rotated);
+    assert_eq!(last["status"], 303, "the user's new id is logged out too");
+    let observed: Vec<&str> = step(24)["observed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap())
+        .collect();
+    assert!(
+        observed
+            .iter()
+            .any(|o| o.contains("the hacker is not signed in")
+                && o.contains("#session-theft-notice")),
+        "{observed:#?}"
+    );
+    assert!(
+        observed
+            .iter()
+            .any(|o| o.contains("the whole session is over")),
+        "{observed:#?}"
+    );
     // The times add up, and the waits are most of them.
     let total = report["total_ms"].as_f64().unwrap();
     let waited = report["waited_ms"].as_f64().unwrap();
@@ -212,11 +266,12 @@ fn an_unreachable_site_is_a_clear_error_with_its_own_status() {
 #[test]
 fn bad_flags_are_refused_before_anything_runs() {
     for (args, says) in [
-        (&["--steps", "24"][..], "steps are 1–23"),
+        (&["--steps", "25"][..], "steps are 1–24"),
         (&["--steps", "7-3"][..], "backwards"),
         (&["--site", "bank"][..], "invalid value"),
         (&["--format", "svg"][..], "invalid value"),
         (&["--idle-timeout", "soon"][..], "not a duration"),
+        (&["--rotation-interval", "soon"][..], "not a duration"),
     ] {
         let output = flow(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -287,7 +342,7 @@ fn the_plantuml_diagram_renders_with_the_articles_participants_and_every_step_in
     // Every FLOW.md step, once, in order.
     assert_eq!(
         step_labels(texts.iter().map(String::as_str)),
-        (1..=23).collect::<Vec<_>>()
+        (1..=24).collect::<Vec<_>>()
     );
     // The hops the article draws: the login to FusionAuth, the cookie, the hacker's replay.
     for label in [
@@ -324,7 +379,7 @@ fn the_mermaid_diagram_has_the_same_participants_sections_and_steps() {
     let labels = source
         .lines()
         .filter_map(|l| l.split_once(": ").map(|(_, label)| label));
-    assert_eq!(step_labels(labels), (1..=23).collect::<Vec<_>>());
+    assert_eq!(step_labels(labels), (1..=24).collect::<Vec<_>>());
     assert!(
         source.contains("Note over Browser,Hacker: Stolen session id"),
         "{source}"

@@ -5,10 +5,12 @@
 #[path = "support/misconfigured.rs"]
 mod misconfigured;
 
+use backend::session::SessionPolicy;
+use backend::stack::{Stack, StackConfig};
 use misconfigured::{Misconfiguration, MisconfiguredStack};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tui::flow::{FlowOptions, Report, Verdict, run};
+use tui::flow::{FlowOptions, Report, Rotation, Verdict, run};
 use url::Url;
 
 /// Short, so that a run which has to wait for a session to age stays short too.
@@ -156,4 +158,80 @@ async fn a_login_that_keeps_the_session_id_fails_the_fixation_defence_step() {
         21,
         "the planted id is signed in after the user's login",
     );
+}
+
+/// Runs step 24 against a Store whose sessions follow `policy`, the runner told that ids rotate
+/// every second and then work for half a second more.
+async fn theft_step_against(policy: SessionPolicy) -> Report {
+    let stack = Stack::start(StackConfig::ephemeral().with_policy(policy))
+        .await
+        .unwrap();
+    let mut options = FlowOptions::new(stack.store_url().clone(), stack.forums_url().clone());
+    options.steps = Some([24].into());
+    options.rotation = Some(Rotation {
+        store_url: stack.store_url().clone(),
+        interval: Duration::from_secs(1),
+        grace: Duration::from_millis(500),
+    });
+    let report = run(&options, &mut |_| {}).await.unwrap();
+    stack.stop().await.unwrap();
+    report
+}
+
+/// A Store that rotates ids but lets a retired one work for an hour is, within the step's
+/// wait, a Store without theft detection: the copy the hacker holds keeps working.
+#[tokio::test]
+async fn a_retired_id_that_keeps_working_fails_step_24_as_no_theft_detection() {
+    let report = theft_step_against(SessionPolicy {
+        rotation_interval: Duration::from_secs(1),
+        rotation_grace: Duration::from_secs(3600),
+        ..SessionPolicy::default()
+    })
+    .await;
+    assert_fails(
+        &report,
+        24,
+        "the retired id still works after the grace period",
+    );
+    assert_fails(&report, 24, "no theft detection");
+}
+
+#[tokio::test]
+async fn a_store_that_does_not_rotate_ids_fails_step_24_naming_the_missing_rotation() {
+    let report = theft_step_against(SessionPolicy {
+        rotation_interval: Duration::ZERO,
+        ..SessionPolicy::default()
+    })
+    .await;
+    assert_fails(&report, 24, "the session id was not rotated after 1.0 s");
+}
+
+#[tokio::test]
+async fn without_the_rotation_known_step_24_is_skipped_with_how_to_run_it() {
+    let stack = Stack::start(StackConfig::ephemeral()).await.unwrap();
+    let mut options = FlowOptions::new(stack.store_url().clone(), stack.forums_url().clone());
+    options.steps = Some([24].into());
+    let report = run(&options, &mut |_| {}).await.unwrap();
+    match verdict(&report, 24) {
+        Verdict::Skip(reason) => assert!(reason.contains("--rotation-interval"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(report.passed, "a SKIP is not a failure");
+
+    // Known, but longer than the run may wait (the interactive TUI's bound): skipped too.
+    options.rotation = Some(Rotation {
+        store_url: stack.store_url().clone(),
+        interval: SessionPolicy::default().rotation_interval,
+        grace: SessionPolicy::default().rotation_grace,
+    });
+    options.max_wait = Some(Duration::from_secs(10));
+    let report = run(&options, &mut |_| {}).await.unwrap();
+    match verdict(&report, 24) {
+        Verdict::Skip(reason) => assert!(
+            reason.contains("ids rotate every 900.0 s") && reason.contains("longer than this run"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    stack.stop().await.unwrap();
 }

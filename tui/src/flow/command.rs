@@ -2,19 +2,54 @@
 //! scenario, print it, and exit 0 only if every step passed.
 
 use super::format::{Text, mermaid, plantuml};
-use super::{Event, FlowOptions, Report, run};
+use super::{Event, FlowOptions, Report, Rotation, run};
 use crate::cli::{FlowArgs, FlowFormat};
 use crate::engine::{Browser, BrowserOptions, human_duration};
 use backend::session::SessionPolicy;
-use backend::stack::{Stack, StackConfig};
+use backend::stack::{Identity, Stack, StackConfig};
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
+use url::Url;
 
 /// The embedded stack's idle timeout when `--idle-timeout` is not given: short enough that
 /// the waits take about five seconds, long enough that the steps between two waits (the
 /// Forums' login among them) fit in it with a wide margin on a loaded machine.
 pub const EMBEDDED_IDLE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How often step 24's embedded Store rotates session ids, unless `--rotation-interval` says:
+/// the step waits for one rotation.
+pub const EMBEDDED_ROTATION_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long step 24's embedded Store lets a rotated id work, unless `--rotation-grace` says:
+/// the step waits it out before the replay that must be detected as theft.
+pub const EMBEDDED_ROTATION_GRACE: Duration = Duration::from_millis(500);
+
+/// Starts step 24's Store (and, as every stack does, Forums it does not use) with ids that
+/// rotate every `interval`, against the running identity server at `fusionauth`. A stack apart,
+/// so that ids changing under the other steps do not disturb their checks.
+pub async fn start_rotation_stack(
+    fusionauth: &Url,
+    interval: Duration,
+    grace: Duration,
+) -> anyhow::Result<(Stack, Rotation)> {
+    let config = StackConfig {
+        identity: Identity::External(fusionauth.clone()),
+        ..StackConfig::ephemeral()
+    }
+    .with_policy(SessionPolicy {
+        rotation_interval: interval,
+        rotation_grace: grace,
+        ..SessionPolicy::default()
+    });
+    let stack = Stack::start(config).await?;
+    let rotation = Rotation {
+        store_url: stack.store_url().clone(),
+        interval,
+        grace,
+    };
+    Ok((stack, rotation))
+}
 
 /// Exit status when the run could not start (a site unreachable, the stack failed).
 const CANNOT_RUN: u8 = 2;
@@ -35,11 +70,21 @@ async fn run_command(args: FlowArgs) -> anyhow::Result<Report> {
     // The first browser builds the process's HTTP client (~90 ms of TLS set-up): while the
     // stack starts, not inside the timed run.
     let warm = tokio::task::spawn_blocking(|| Browser::new(BrowserOptions::default()));
-    let (stack, mut options) = match (&args.store_url, &args.forums_url) {
+    let mut stacks = Vec::new();
+    let mut options = match (&args.store_url, &args.forums_url) {
         (Some(store), Some(forums)) => {
             let mut options = FlowOptions::new(store.clone(), forums.clone());
             options.idle_timeout = args.idle_timeout;
-            (None, options)
+            // Running apps' rotation is known only from the flags; the grace defaults to the
+            // backend's own.
+            options.rotation = args.rotation_interval.map(|interval| Rotation {
+                store_url: store.clone(),
+                interval,
+                grace: args
+                    .rotation_grace
+                    .unwrap_or(SessionPolicy::default().rotation_grace),
+            });
+            options
         }
         _ => {
             let idle = args.idle_timeout.unwrap_or(EMBEDDED_IDLE_TIMEOUT);
@@ -51,7 +96,16 @@ async fn run_command(args: FlowArgs) -> anyhow::Result<Report> {
             let mut options =
                 FlowOptions::new(stack.store_url().clone(), stack.forums_url().clone());
             options.idle_timeout = Some(idle);
-            (Some(stack), options)
+            let (rotating, rotation) = start_rotation_stack(
+                &stack.fusionauth_url,
+                args.rotation_interval.unwrap_or(EMBEDDED_ROTATION_INTERVAL),
+                args.rotation_grace.unwrap_or(EMBEDDED_ROTATION_GRACE),
+            )
+            .await?;
+            options.rotation = Some(rotation);
+            stacks.push(stack);
+            stacks.push(rotating);
+            options
         }
     };
     warm.await??;
@@ -64,7 +118,7 @@ async fn run_command(args: FlowArgs) -> anyhow::Result<Report> {
 
     let mut printer = Printer::new(args.format);
     let report = run(&options, &mut |event| printer.event(event)).await;
-    if let Some(stack) = stack {
+    for stack in stacks {
         stack.stop().await?;
     }
     let report = report?;

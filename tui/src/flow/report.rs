@@ -34,7 +34,8 @@ pub enum Section {
     Forums,
     /// Step 18 and the logout that ends it: a stolen session id replayed.
     StolenSessionId,
-    /// Beyond the article: the defences a user of the flow expects (fixation, CSRF).
+    /// Beyond the article: the defences a user of the flow expects (fixation, CSRF, theft
+    /// detection after an id rotation).
     Defences,
 }
 

@@ -234,6 +234,14 @@ pub const STEPS: &[Step] = {
             "CSRF: the form posted from the Forums' origin is refused (403), though same-site",
             &[21],
         ),
+        step(
+            24,
+            Defences,
+            HACKER,
+            Exchanges,
+            "theft detected: a stolen id replayed after rotation ends the whole session",
+            &[],
+        ),
     ]
 };
 
@@ -270,7 +278,7 @@ pub fn step_numbered(number: u8) -> Option<&'static Step> {
 /// Which apps' steps to run (`--site`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum SiteFilter {
-    /// Steps 1–12 and 18–23.
+    /// Steps 1–12 and 18–24.
     Store,
     /// Steps 13–17.
     Forums,
@@ -371,7 +379,7 @@ mod tests {
             vec![1, 2, 3, 13, 18, 19, 20]
         );
         assert!(parse_steps("0").unwrap_err().contains("no step 0"));
-        assert!(parse_steps("24").unwrap_err().contains("steps are 1–23"));
+        assert!(parse_steps("25").unwrap_err().contains("steps are 1–24"));
         assert!(parse_steps("5-2").unwrap_err().contains("backwards"));
         assert!(parse_steps("x").unwrap_err().contains("not a step number"));
         assert!(parse_steps(" , ").unwrap_err().contains("no steps"));

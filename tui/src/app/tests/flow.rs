@@ -23,7 +23,7 @@ fn f_asks_the_runtime_for_a_run_and_shows_the_flow_tab() {
             .status()
             .is_some_and(|s| !s.error && s.text.contains("your jar is not touched"))
     );
-    assert!(find(&state, "running: 0 of 23 steps done").is_some());
+    assert!(find(&state, "running: 0 of 24 steps done").is_some());
 }
 
 #[test]
@@ -49,7 +49,7 @@ fn a_second_press_while_running_does_nothing_but_say_so() {
     let status = state.status().expect("a status");
     assert_eq!(
         status.text,
-        "The scenario is already running (1 of 23 steps done): one run at a time"
+        "The scenario is already running (1 of 24 steps done): one run at a time"
     );
     // Waiting is running too, and the page's f does the same.
     update(
@@ -88,25 +88,25 @@ fn reports_fill_the_tab_and_the_totals_end_the_run() {
     );
     finish_run(&mut state);
     let flow = state.flow();
-    assert_eq!(steps_shown(&state), (1..=23).collect::<Vec<u8>>());
+    assert_eq!(steps_shown(&state), (1..=24).collect::<Vec<u8>>());
     assert_eq!(
         flow.progress,
         Progress::Done {
-            passed: 19,
+            passed: 20,
             failed: 1,
             skipped: 3
         }
     );
     assert!(!flow.is_running());
     // The selection followed the steps as they came in.
-    assert_eq!(flow.selected().map(|s| s.number), Some(23));
+    assert_eq!(flow.selected().map(|s| s.number), Some(24));
     let status = state.status().expect("a status");
     assert!(status.error, "a FAIL is news");
     assert_eq!(
         status.text,
-        "Flow done in 2.3 s: 19 passed, 1 failed, 3 skipped"
+        "Flow done in 2.3 s: 20 passed, 1 failed, 3 skipped"
     );
-    assert!(find(&state, "done: 19 passed, 1 failed, 3 skipped").is_some());
+    assert!(find(&state, "done: 20 passed, 1 failed, 3 skipped").is_some());
 }
 
 #[test]
