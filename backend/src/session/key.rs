@@ -119,4 +119,27 @@ mod tests {
         assert!(!key.to_string().contains(&key.log_id()));
         assert_eq!(key.log_id().len(), 12);
     }
+
+    #[test]
+    fn a_key_is_exactly_32_hex_digits() {
+        let key = SessionKey::of(&Id::default()).to_string();
+        for bad in [&key[1..], &format!("{key}0"), &format!("+{}", &key[1..])] {
+            assert_eq!(bad.parse::<SessionKey>(), Err(BadSessionKey), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_store_id_maps_back_to_its_key() {
+        let key = SessionKey::of(&Id::default());
+        assert_eq!(SessionKey::from_store_id(&key.as_store_id()), key);
+    }
+
+    #[test]
+    fn keys_spread_over_the_stripes() {
+        let stripes: std::collections::HashSet<usize> = (0..64)
+            .map(|_| SessionKey::of(&Id::default()).stripe(8))
+            .collect();
+        assert!(stripes.iter().all(|s| *s < 8));
+        assert!(stripes.len() > 2, "{stripes:?}");
+    }
 }

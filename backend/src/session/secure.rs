@@ -625,4 +625,74 @@ mod tests {
             1
         );
     }
+
+    #[tokio::test]
+    async fn a_retired_id_is_not_taken_for_stolen_while_its_grace_period_lasts() {
+        // A generous grace period, so that a busy machine cannot push the load past it.
+        let store = SecureStore::new(
+            MemoryStore::default(),
+            SessionIndex::memory(),
+            SessionPolicy {
+                rotation_grace: Duration::from_secs(5),
+                ..policy()
+            },
+        );
+        let old = create(&store, record("u")).await;
+        let new = rotate(&store, old, "u").await;
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let served = store.load(&old).await.unwrap().unwrap();
+        assert!(!served.data.contains_key(ENDED_AS_STOLEN));
+        assert_eq!(served.data[READ_ONLY], true);
+        assert!(
+            store.load(&new).await.unwrap().is_some(),
+            "the session goes on"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_expired_session_is_not_listed() {
+        let store = store(MemoryStore::default());
+        let mut short = record("u");
+        short.expiry_date = OffsetDateTime::now_utc() + Duration::from_millis(100);
+        create(&store, short).await;
+        let live = create(&store, record("u")).await;
+        assert_eq!(store.sessions_of("u", None).await.unwrap().len(), 2);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let listed = store.sessions_of("u", None).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].key, SessionKey::of(&live).to_string());
+    }
+
+    #[tokio::test]
+    async fn housekeeping_forgets_expired_sessions_and_keeps_live_ones() {
+        let store = SecureStore::new(
+            super::super::Store::Memory(MemoryStore::default()),
+            SessionIndex::memory(),
+            policy(),
+        );
+        let mut short = record("u");
+        short.expiry_date = OffsetDateTime::now_utc() + Duration::from_millis(100);
+        let expired = SessionKey::of(&create(&store, short).await);
+        let live = create(&store, record("u")).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        store.delete_expired().await.unwrap();
+        // Every index row, expired or not.
+        let rows = store.shared.index.of_user("u", i64::MIN).await.unwrap();
+        let keys: Vec<SessionKey> = rows.into_iter().map(|(key, _)| key).collect();
+        assert_eq!(keys, [SessionKey::of(&live)], "{expired} is forgotten");
+        // The live one can still be ended from elsewhere.
+        assert_eq!(store.end_all("u", None).await.unwrap(), 1);
+        assert!(store.load(&live).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn ending_a_retired_key_ends_the_session_it_was_rotated_into() {
+        let store = store(MemoryStore::default());
+        let old = create(&store, record("u")).await;
+        let new = rotate(&store, old, "u").await;
+        store.end_key(SessionKey::of(&old)).await.unwrap();
+        assert!(store.load(&new).await.unwrap().is_none());
+        assert!(store.load(&old).await.unwrap().is_none());
+        assert!(store.sessions_of("u", None).await.unwrap().is_empty());
+    }
 }

@@ -61,4 +61,10 @@ mod tests {
         }
         assert_eq!(NextPath::parse(&format!("/{}", "a".repeat(2000))), None);
     }
+
+    #[test]
+    fn an_accepted_path_is_redirected_to_unchanged() {
+        let next = NextPath::parse("/posts?page=2").unwrap();
+        assert_eq!(next.to_string(), "/posts?page=2");
+    }
 }

@@ -311,4 +311,37 @@ mod tests {
         assert_eq!(retry_after_seconds(Duration::from_secs(3)), 3);
         assert_eq!(retry_after_seconds(Duration::ZERO), 1);
     }
+
+    #[test]
+    fn one_account_running_out_leaves_the_others_their_budget() {
+        let limiter = LoginLimiter::new(limits("off", "1/min"));
+        assert_eq!(limiter.check_account("alice@example.com"), Ok(()));
+        assert!(limiter.check_account("alice@example.com").is_err());
+        assert_eq!(limiter.check_account("bob@example.com"), Ok(()));
+    }
+
+    #[test]
+    fn clients_whose_budget_refilled_are_forgotten() {
+        let limiter = LoginLimiter::new(limits("1/50ms", "1/50ms"));
+        limiter.check_ip("198.51.100.7".parse().unwrap()).unwrap();
+        limiter.check_account("alice@example.com").unwrap();
+        let held = |l: &LoginLimiter| {
+            (
+                l.per_ip.as_ref().unwrap().len(),
+                l.per_account.as_ref().unwrap().len(),
+            )
+        };
+        assert_eq!(held(&limiter), (1, 1));
+        std::thread::sleep(Duration::from_millis(120));
+        limiter.forget_idle();
+        assert_eq!(held(&limiter), (0, 0));
+    }
+
+    #[test]
+    fn the_test_stacks_limits_are_on_but_out_of_the_way() {
+        let generous = LoginLimits::generous();
+        let per_ip = generous.per_ip.map(|rate| rate.to_string());
+        assert_eq!(per_ip.as_deref(), Some("1000/min"));
+        assert_eq!(generous.per_account, generous.per_ip);
+    }
 }

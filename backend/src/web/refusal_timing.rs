@@ -128,4 +128,44 @@ mod tests {
         timing.hold(late).await;
         assert!(before.elapsed() < Duration::from_millis(40));
     }
+
+    /// `timing` as it would be `minutes` later: the clock's origin moved back instead.
+    fn later(timing: RefusalTiming, minutes: u64) -> Option<RefusalTiming> {
+        let started = timing
+            .started
+            .checked_sub(Duration::from_secs(minutes * 60))?;
+        Some(RefusalTiming { started, ..timing })
+    }
+
+    #[test]
+    fn a_slow_answer_holds_the_floor_for_the_whole_window() {
+        let timing = RefusalTiming::new(Duration::ZERO);
+        timing.record(Duration::from_millis(40));
+        // Five minutes on, faster answers do not pull the floor down.
+        let Some(timing) = later(timing, 5) else {
+            return;
+        };
+        timing.record(Duration::from_millis(3));
+        assert_eq!(timing.floor(), Duration::from_millis(40));
+        // Nine minutes on it still counts; ten minutes on it has left the window.
+        let Some(timing) = later(timing, 4) else {
+            return;
+        };
+        assert_eq!(timing.floor(), Duration::from_millis(40));
+        let Some(timing) = later(timing, 1) else {
+            return;
+        };
+        assert_eq!(timing.floor(), Duration::from_millis(3));
+    }
+
+    #[test]
+    fn a_new_minute_does_not_forget_the_last_ones_slow_answer() {
+        let timing = RefusalTiming::new(Duration::ZERO);
+        timing.record(Duration::from_millis(40));
+        let Some(timing) = later(timing, 1) else {
+            return;
+        };
+        timing.record(Duration::from_millis(3));
+        assert_eq!(timing.floor(), Duration::from_millis(40));
+    }
 }
