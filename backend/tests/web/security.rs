@@ -656,6 +656,31 @@ async fn cart_items(browser: &Browser, app: &TestApp) -> Vec<(String, u64)> {
 }
 
 #[tokio::test]
+async fn p09_a_same_origin_post_reaching_the_site_under_another_host_name_is_accepted() {
+    // The Origin check takes the site's public URL or the request's own Host: a page served
+    // at http://127.0.0.1:<port> posts back with that Origin, and it is the same origin.
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    browser.login(&app.store("/"), ALICE, PASSWORD).await;
+    let csrf = browser.get(&app.store(CART)).await.csrf();
+    let before = cart_items(&browser, &app).await;
+    let cookie = browser.cookies_for(&app.store("/"));
+    let direct = format!("http://{}", app.stack.store.addr());
+    let page = read(
+        app.bare_client()
+            .post(format!("{direct}/shopping-cart/add"))
+            .header("Cookie", cookie)
+            .header("Origin", &direct)
+            .form(&[("sku", "KET-003"), ("quantity", "1"), ("csrf_token", &csrf)]),
+    )
+    .await;
+    page.assert_redirect_to(CART);
+    let after = cart_items(&browser, &app).await;
+    assert_ne!(after, before, "the item was added");
+    assert!(after.iter().any(|(sku, _)| sku == "KET-003"), "{after:?}");
+}
+
+#[tokio::test]
 async fn p09_csrf_missing_token_403_and_other_origin_403() {
     // Refused posts count against the login limits too; this test makes many.
     let app = TestApp::spawn_with(unlimited()).await;
