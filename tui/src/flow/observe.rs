@@ -47,6 +47,20 @@ pub struct ParsedSetCookie {
     pub value: String,
 }
 
+/// The cookies the first hop of a page load set, parsed, removals left out: what a step looks at
+/// to see a session created, extended or rotated.
+pub fn set_by_first_hop(
+    exchanges: &[Exchange],
+    masking: Masking,
+) -> impl Iterator<Item = ParsedSetCookie> + '_ {
+    exchanges
+        .first()
+        .into_iter()
+        .flat_map(|e| &e.set_cookies)
+        .filter_map(move |raw| parse_set_cookie(raw, masking))
+        .filter(|c| !c.record.removal)
+}
+
 /// Parses one `Set-Cookie` value; `None` when it is not a cookie at all.
 pub fn parse_set_cookie(raw: &str, masking: Masking) -> Option<ParsedSetCookie> {
     let cookie = RawCookie::parse(raw.to_owned()).ok()?;

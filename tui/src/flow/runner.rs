@@ -4,7 +4,7 @@
 
 use super::observe::{
     Masking, ParsedSetCookie, first_table, fusionauth_hops, header, is_redirect, link_to,
-    location_path, logout_form_index, parse_set_cookie, record, signed_in_as,
+    location_path, logout_form_index, parse_set_cookie, record, set_by_first_hop, signed_in_as,
 };
 use super::report::{Actor, ExchangeRecord, Report, Site, StepReport, Verdict};
 use super::steps::{SiteFilter, Step, plan};
@@ -603,11 +603,7 @@ impl<'a> Run<'a> {
             let first = load.exchanges.first();
             let ok = first.is_some_and(|e| e.status == Some(200));
             if i == 0 {
-                let extended = first
-                    .into_iter()
-                    .flat_map(|e| &e.set_cookies)
-                    .filter_map(|raw| parse_set_cookie(raw, self.masking))
-                    .find(|c| !c.record.removal);
+                let extended = set_by_first_hop(&load.exchanges, self.masking).next();
                 match extended {
                     Some(c) => read.saw(format!(
                         "after {}: 200, and a fresh expiry: Set-Cookie {}",
@@ -882,12 +878,8 @@ impl<'a> Run<'a> {
                 "Store cannot tell the difference: it serves {who}'s cart to the hacker"
             ));
         }
-        if let Some(first) = first
-            && let Some(c) = first
-                .set_cookies
-                .iter()
-                .filter_map(|raw| parse_set_cookie(raw, self.masking))
-                .find(|c| c.record.name == stolen.name && !c.record.removal)
+        if let Some(c) =
+            set_by_first_hop(&replay.exchanges, self.masking).find(|c| c.record.name == stolen.name)
         {
             checks.saw(format!(
                 "and extends the session: Set-Cookie {}",
@@ -1023,13 +1015,8 @@ impl<'a> Run<'a> {
             .load(Actor::Hacker, Request::get(login_url.clone()))
             .await;
         // The session id the login page gave the hacker (or the one it already had).
-        let name = planted_load
-            .exchanges
-            .first()
-            .into_iter()
-            .flat_map(|e| &e.set_cookies)
-            .filter_map(|raw| parse_set_cookie(raw, self.masking))
-            .find(|c| !c.record.removal)
+        let name = set_by_first_hop(&planted_load.exchanges, self.masking)
+            .next()
             .map(|c| c.record.name)
             .or_else(|| self.store.cookie.as_ref().map(|c| c.name.clone()))
             .unwrap_or_else(|| store::SESSION_COOKIE.to_owned());
@@ -1183,13 +1170,8 @@ impl<'a> Run<'a> {
             }
         };
         exchanges.extend(login.exchanges.iter().cloned());
-        let session = login
-            .exchanges
-            .first()
-            .into_iter()
-            .flat_map(|e| &e.set_cookies)
-            .filter_map(|raw| parse_set_cookie(raw, self.masking))
-            .find(|c| !c.record.removal)
+        let session = set_by_first_hop(&login.exchanges, self.masking)
+            .next()
             .map(|c| c.record.name);
         let stolen = session.and_then(|name| self.jar_cookie(&cart, &name));
         let signed_in = login.page.as_ref().and_then(signed_in_as);
@@ -1216,13 +1198,8 @@ impl<'a> Run<'a> {
             .await;
         let read = self.load(Actor::Browser, Request::get(cart.clone())).await;
         exchanges.extend(read.exchanges.iter().cloned());
-        let rotated = read
-            .exchanges
-            .first()
-            .into_iter()
-            .flat_map(|e| &e.set_cookies)
-            .filter_map(|raw| parse_set_cookie(raw, self.masking))
-            .find(|c| c.record.name == stolen.name && !c.record.removal);
+        let rotated =
+            set_by_first_hop(&read.exchanges, self.masking).find(|c| c.record.name == stolen.name);
         let after = human_duration(rotation.interval);
         if !checks.status(read.exchanges.first(), 200) {
             checks.expect(false, || {

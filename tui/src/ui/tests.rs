@@ -84,76 +84,23 @@ fn exchange_detail() {
     insta::assert_snapshot!(draw(&state));
 }
 
+/// A replay that worked, then a minute and a half later one answered with `second`.
+fn two_replays(second: crate::engine::PageLoad) -> State {
+    let mut state = with_a_stolen_cookie();
+    replay_answered(&mut state, replay_worked(7));
+    update(&mut state, Msg::Tick(at(95)));
+    replay_answered(&mut state, second);
+    state
+}
+
 #[test]
 fn attacker_pane_before_and_after_logout() {
-    let mut state = logged_in(120, 40);
-    update(&mut state, ch('1'));
-    update(&mut state, ch('j'));
-    update(&mut state, ch('j'));
-    update(&mut state, ch('s'));
-    update(
-        &mut state,
-        Msg::Jar {
-            who: Who::Attacker,
-            cookies: vec![store_cookie()],
-            decisions: Vec::new(),
-        },
-    );
-    update(&mut state, ch('3'));
-    update(&mut state, ch('R'));
-    update(
-        &mut state,
-        Msg::Loaded {
-            who: Who::Attacker,
-            load: replay_worked(7),
-        },
-    );
-    update(&mut state, Msg::Tick(at(95)));
-    update(&mut state, ch('R'));
-    update(
-        &mut state,
-        Msg::Loaded {
-            who: Who::Attacker,
-            load: replay_refused(8),
-        },
-    );
-    insta::assert_snapshot!(draw(&state));
+    insta::assert_snapshot!(draw(&two_replays(replay_refused(8))));
 }
 
 #[test]
 fn attacker_pane_when_the_replay_of_a_rotated_id_is_detected_as_theft() {
-    let mut state = logged_in(120, 40);
-    update(&mut state, ch('1'));
-    update(&mut state, ch('j'));
-    update(&mut state, ch('j'));
-    update(&mut state, ch('s'));
-    update(
-        &mut state,
-        Msg::Jar {
-            who: Who::Attacker,
-            cookies: vec![store_cookie()],
-            decisions: Vec::new(),
-        },
-    );
-    update(&mut state, ch('3'));
-    update(&mut state, ch('R'));
-    update(
-        &mut state,
-        Msg::Loaded {
-            who: Who::Attacker,
-            load: replay_worked(7),
-        },
-    );
-    update(&mut state, Msg::Tick(at(95)));
-    update(&mut state, ch('R'));
-    update(
-        &mut state,
-        Msg::Loaded {
-            who: Who::Attacker,
-            load: replay_theft_detected(8),
-        },
-    );
-    insta::assert_snapshot!(draw(&state));
+    insta::assert_snapshot!(draw(&two_replays(replay_theft_detected(8))));
 }
 
 #[test]

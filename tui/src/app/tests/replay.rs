@@ -6,8 +6,15 @@ use crate::app::fixtures::*;
 use crate::app::{Effect, Msg, Tab, Verdict, Who, update};
 use crate::engine::Request;
 
-/// Logged in, `store_session` stolen into the attacker's jar, the Attacker tab open.
+/// [`with_a_stolen_cookie`]: the Attacker tab open.
 fn stolen() -> crate::app::State {
+    let state = with_a_stolen_cookie();
+    assert_eq!(state.tab(), Tab::Attacker);
+    state
+}
+
+#[test]
+fn stealing_the_selected_cookie_copies_it_into_the_attackers_jar() {
     let mut state = logged_in(120, 40);
     update(&mut state, ch('1'));
     update(&mut state, ch('j'));
@@ -16,17 +23,6 @@ fn stolen() -> crate::app::State {
         update(&mut state, ch('s')),
         [Effect::StealCookie(store_cookie())]
     );
-    update(
-        &mut state,
-        Msg::Jar {
-            who: Who::Attacker,
-            cookies: vec![store_cookie()],
-            decisions: Vec::new(),
-        },
-    );
-    update(&mut state, ch('3'));
-    assert_eq!(state.tab(), Tab::Attacker);
-    state
 }
 
 fn replay(state: &mut crate::app::State) -> Vec<Effect> {
