@@ -13,8 +13,10 @@ use tokio::net::TcpListener;
 use tui::flow::{FlowOptions, Report, Rotation, Verdict, run};
 use url::Url;
 
-/// Short, so that a run which has to wait for a session to age stays short too.
-const IDLE: Duration = Duration::from_secs(1);
+/// Short, so that a run which has to wait for a session to age stays short too; as long as
+/// `tui flow`'s own default, since at 1 s a loaded machine (a CI run beside a build) let the
+/// session lapse between a login and the replay of its cookie (step 18).
+const IDLE: Duration = Duration::from_secs(2);
 
 /// Runs `steps` (and what they need) against a stack whose Store has `broken`.
 async fn run_against(broken: Misconfiguration, steps: impl IntoIterator<Item = u8>) -> Report {
