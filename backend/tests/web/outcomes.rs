@@ -132,6 +132,11 @@ async fn users_who_must_change_their_password_choose_one_then_log_in_with_it() {
         )
         .await;
     changed.assert_redirect_to("/login?notice=password-changed");
+    // The change-password id is single use and forgotten: the form is gone from the session.
+    browser
+        .get(&app.store("/login/change-password"))
+        .await
+        .assert_redirect_to("/login");
     let notice = browser
         .get(&app.store("/login?notice=password-changed"))
         .await;
