@@ -320,6 +320,10 @@ async fn p14_sessions_are_checked_once_per_interval_not_on_every_request() {
     let app = revalidating(Duration::from_millis(1500)).await;
     let browser = app.browser();
     login(&app, &browser, ALICE, "laptop").await;
+    // The first check, an interval after login, finds Alice in good standing and schedules
+    // the next one an interval later.
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_signed_in(&app, &browser).await;
     patch_alice(&app, json!({ "active": false })).await;
     // Within the interval the session stands on its own (no FusionAuth call per page).
     assert_signed_in(&app, &browser).await;
