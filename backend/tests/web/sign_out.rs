@@ -155,6 +155,14 @@ async fn p14_signing_out_this_browser_from_the_list_is_a_logout() {
     let app = TestApp::spawn().await;
     let laptop = app.browser();
     login(&app, &laptop, ALICE, "laptop").await;
+    // Alone, there is nothing "other" to sign out.
+    let page = laptop.get(&app.store("/sessions")).await;
+    assert!(page.body.contains("Sign out this browser"), "{}", page.body);
+    assert!(
+        !page.body.contains("Sign out all other sessions"),
+        "{}",
+        page.body
+    );
     let own = sessions(&app, &laptop).await.sessions[0].key.clone();
     sign_out(&app, &laptop, &own).await.assert_redirect_to("/");
     assert_signed_out(&app, &laptop).await;
