@@ -29,11 +29,6 @@ impl SessionKey {
         Id(self.0)
     }
 
-    /// The key under which the inner store keeps `id`: the reverse of [`Self::as_store_id`].
-    pub fn from_store_id(id: &Id) -> Self {
-        Self(id.0)
-    }
-
     /// A salted hash of the key for logs; the salt is per process, so log ids cannot be matched
     /// against a store dump.
     pub fn log_id(self) -> String {
@@ -126,12 +121,6 @@ mod tests {
         for bad in [&key[1..], &format!("{key}0"), &format!("+{}", &key[1..])] {
             assert_eq!(bad.parse::<SessionKey>(), Err(BadSessionKey), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn the_store_id_maps_back_to_its_key() {
-        let key = SessionKey::of(&Id::default());
-        assert_eq!(SessionKey::from_store_id(&key.as_store_id()), key);
     }
 
     #[test]

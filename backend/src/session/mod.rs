@@ -50,6 +50,7 @@ pub use secure::{MARKER, SecureStore};
 pub use store::Store;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderValue;
 use axum::http::header::USER_AGENT;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -171,7 +172,10 @@ pub struct AuthSession {
     session: Session,
     policy: SessionPolicy,
     store: SiteStore,
-    client: ClientInfo,
+    /// The request's `User-Agent` and client address, made into a [`ClientInfo`] only when the
+    /// session is written (most requests do not write it).
+    user_agent: Option<HeaderValue>,
+    ip: Option<IpAddr>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for AuthSession {
@@ -200,20 +204,12 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthSession {
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|ConnectInfo(peer)| peer.ip()),
         };
-        let user_agent = parts
-            .headers
-            .get(USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.chars().take(256).collect());
-        let client = ClientInfo {
-            user_agent,
-            ip: ip.map(|ip| ip.to_string()),
-        };
         Ok(Self {
             session,
             policy,
             store,
-            client,
+            user_agent: parts.headers.get(USER_AGENT).cloned(),
+            ip,
         })
     }
 }
@@ -251,7 +247,7 @@ impl AuthSession {
         if rotate || now.saturating_sub(user.last_seen_ms) >= millis(self.policy.touch_interval()) {
             user.last_seen_ms = now;
             self.session.insert(USER, &user).await?;
-            self.session.insert(CLIENT, &self.client).await?;
+            self.session.insert(CLIENT, &self.client()).await?;
         }
         if rotate && let Some(id) = self.session.id() {
             // The new id is chosen when the response saves the session; the store then retires
@@ -275,7 +271,7 @@ impl AuthSession {
         self.session.cycle_id().await?;
         self.session.insert(USER, &user).await?;
         self.session.insert(CSRF, new_token()).await?;
-        self.session.insert(CLIENT, &self.client).await?;
+        self.session.insert(CLIENT, &self.client()).await?;
         self.session.insert(ROTATED_AT, user.login_at_ms).await?;
         tracing::info!(previous_session = %previous, user = %user.user.id, "session created at login");
         Ok(())
@@ -419,6 +415,18 @@ impl AuthSession {
         self.session
             .id()
             .map_or_else(|| "-".to_owned(), |id| log_id(&id))
+    }
+
+    /// The browser behind this request, as the sessions list shows it.
+    fn client(&self) -> ClientInfo {
+        ClientInfo {
+            user_agent: self
+                .user_agent
+                .as_ref()
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.chars().take(256).collect()),
+            ip: self.ip.map(|ip| ip.to_string()),
+        }
     }
 
     /// The key this request's rotation replaces, until the response stores the new id.

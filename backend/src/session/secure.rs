@@ -5,7 +5,7 @@
 
 use super::index::{Entry, SessionIndex, SessionInfo};
 use super::key::SessionKey;
-use super::{CLIENT, ClientInfo, SessionPolicy, SessionUser, USER, now_ms};
+use super::{CLIENT, ClientInfo, SessionPolicy, SessionUser, USER, millis, now_ms};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -103,11 +103,6 @@ impl<S: SessionStore> SecureStore<S> {
                 stripes: std::array::from_fn(|_| Mutex::new(())),
             }),
         }
-    }
-
-    /// The wrapped store.
-    pub fn inner(&self) -> &S {
-        &self.inner
     }
 
     /// The user's live sessions, most recently seen first; `current` is marked.
@@ -408,10 +403,6 @@ fn index_entry(record: &Record) -> Option<Entry> {
         expires_at_ms: i64::try_from(record.expiry_date.unix_timestamp_nanos() / 1_000_000)
             .unwrap_or(i64::MAX),
     })
-}
-
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! `X-Forwarded-For` believed, and only as far back as the chain of trusted proxies goes, so a
 //! client cannot pick its own address by sending the header itself.
 
-use super::SiteState;
 use crate::session::ClientAddr;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::HeaderMap;
@@ -82,29 +81,27 @@ pub fn parse_proxy(text: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("{text:?} is not an IP address or a CIDR network such as 10.0.0.0/8"))
 }
 
-/// Extractor: the client's address as [`TrustedProxies::client_ip`] finds it.
+/// Extractor: the client's address, as [`client_addr`] found it for this request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
-impl FromRequestParts<SiteState> for ClientIp {
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &SiteState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         // Served without connect info (a router called in-process): the unspecified address, so
         // such callers share one rate-limit bucket rather than escaping it.
-        let peer = parts
+        let ip = parts
             .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
-        Ok(Self(state.trusted_proxies.client_ip(peer, &parts.headers)))
+            .get::<ClientAddr>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |ClientAddr(ip)| *ip);
+        Ok(Self(ip))
     }
 }
 
-/// Middleware: puts the client's address where the session layer looks for it
-/// ([`ClientAddr`]), so the sessions list shows the client rather than the proxy.
+/// Middleware: works out the client's address once per request ([`TrustedProxies::client_ip`])
+/// and puts it where the session layer ([`ClientAddr`]: the sessions list) and [`ClientIp`]
+/// (rate limits, the address FusionAuth records) read it.
 pub async fn client_addr(
     State(proxies): State<TrustedProxies>,
     mut request: Request,

@@ -19,6 +19,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use shared::model::UserView;
 use shared::paths::{common, element};
+use std::net::IpAddr;
 use std::time::Instant;
 
 /// The one message for every refused login, whatever FusionAuth said (404, 409, 410, 423,
@@ -50,6 +51,14 @@ fn limited(limited: Limited, headers: &HeaderMap) -> WebError {
         retry_after: limited.retry_after,
         json: wants_json(headers),
     }
+}
+
+/// Counts an attempt from `ip`.
+fn check_ip(state: &SiteState, ip: IpAddr, headers: &HeaderMap) -> Result<(), WebError> {
+    state
+        .login_limiter
+        .check_ip(ip)
+        .map_err(|l| limited(l, headers))
 }
 
 /// Counts an attempt against `login_id`'s account, when there is one.
@@ -136,10 +145,7 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let started = Instant::now();
-    state
-        .login_limiter
-        .check_ip(ip)
-        .map_err(|l| limited(l, &headers))?;
+    check_ip(&state, ip, &headers)?;
     check_form(&state, &headers, &auth, &form.csrf_token).await?;
     let next = NextPath::parse(&form.next);
     let login_id = form.login_id.trim().to_owned();
@@ -284,10 +290,7 @@ pub async fn two_factor_submit(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
     let started = Instant::now();
-    state
-        .login_limiter
-        .check_ip(ip)
-        .map_err(|l| limited(l, &headers))?;
+    check_ip(&state, ip, &headers)?;
     check_form(&state, &headers, &auth, &form.csrf_token).await?;
     let Some(pending) = auth.get::<Pending>(PENDING_TWO_FACTOR).await? else {
         return Ok(see_other(common::LOGIN));
@@ -359,10 +362,7 @@ pub async fn change_password_submit(
     headers: HeaderMap,
     Form(form): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
-    state
-        .login_limiter
-        .check_ip(ip)
-        .map_err(|l| limited(l, &headers))?;
+    check_ip(&state, ip, &headers)?;
     check_form(&state, &headers, &auth, &form.csrf_token).await?;
     let Some(pending) = auth.get::<Pending>(PENDING_CHANGE_PASSWORD).await? else {
         return Ok(see_other(common::LOGIN));

@@ -73,14 +73,6 @@ impl Site {
         }
     }
 
-    /// The session cookie's name over http.
-    pub fn cookie_name(self) -> &'static str {
-        match self {
-            Self::Store => store::SESSION_COOKIE,
-            Self::Forums => forums::SESSION_COOKIE,
-        }
-    }
-
     /// The session cookie's name: over https with the `__Host-` prefix, which makes browsers
     /// refuse it unless it is `Secure`, `Path=/` and has no `Domain` — so neither a sibling
     /// subdomain nor a plain-http page can plant or overwrite it.
@@ -160,8 +152,6 @@ pub struct SiteInner {
     pub fusionauth: FusionAuthClient,
     /// Carts and posts.
     pub data: Data,
-    /// Reverse proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: TrustedProxies,
     /// Login rate limits.
     pub login_limiter: rate_limit::LoginLimiter,
     /// How long refused logins take.
@@ -255,15 +245,15 @@ impl WebServer {
             application_id: config.application_id,
             fusionauth,
             data,
-            trusted_proxies: config.trusted_proxies.clone(),
             login_limiter: rate_limit::LoginLimiter::new(config.login_limits),
             refusal_timing: refusal_timing::RefusalTiming::new(config.refusal_floor),
             revalidate_interval: config.revalidate_interval,
         }));
         let forget_idle_limits = spawn_forget_idle_limits(state.clone());
         let https = state.is_https();
+        let cookie_name = config.site.session_cookie_name(https);
         let sessions = SessionManagerLayer::new(store.clone())
-            .with_name(config.site.session_cookie_name(https))
+            .with_name(cookie_name)
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_secure(https)
@@ -279,7 +269,7 @@ impl WebServer {
             .layer(axum::Extension(config.policy))
             .layer(axum::Extension(store.clone()))
             .layer(middleware::from_fn_with_state(
-                config.trusted_proxies.clone(),
+                config.trusted_proxies,
                 client_ip::client_addr,
             ))
             .layer(sessions)
@@ -289,7 +279,7 @@ impl WebServer {
             ))
             .layer(middleware::from_fn_with_state(
                 layers::CookiePolicy {
-                    name: config.site.session_cookie_name(https),
+                    name: cookie_name,
                     secure: https,
                 },
                 layers::cookie_policy,

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 const WINDOW: Duration = Duration::from_secs(600);
 /// One slot per minute of the window: memory is fixed however many logins there are.
 const SLOT: Duration = Duration::from_secs(60);
-const SLOTS: usize = 10;
+const SLOTS: usize = (WINDOW.as_secs() / SLOT.as_secs()) as usize;
 /// The floor never exceeds this, whatever FusionAuth did.
 pub const CEILING: Duration = Duration::from_secs(2);
 
@@ -64,7 +64,7 @@ impl RefusalTiming {
     /// How long a refusal takes at least, from the request's start.
     pub fn floor(&self) -> Duration {
         let now = self.minute(Instant::now());
-        let oldest = now.saturating_sub(WINDOW.as_secs() / SLOT.as_secs() - 1);
+        let oldest = now.saturating_sub(SLOTS as u64 - 1);
         let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         let slowest = slots
             .iter()
