@@ -100,16 +100,15 @@ pub fn outcome(cookie: &str, load: &PageLoad) -> Outcome {
         .map(|raw| elide_value(raw));
     let verdict = if let Some(err) = load.error.as_ref().or(last.and_then(|e| e.error.as_ref())) {
         Verdict::Failed(err.clone())
-    } else if load.final_url.path() == shared::paths::common::LOGIN
-        && load
+    } else if load.final_url.path() == shared::paths::common::LOGIN {
+        let theft_notice = load
             .page
             .as_ref()
-            .and_then(|page| page.alert_with_id(shared::paths::element::THEFT_NOTICE))
-            .is_some()
-    {
-        Verdict::TheftDetected
-    } else if load.final_url.path() == shared::paths::common::LOGIN {
-        Verdict::Refused("sent to the login page: refused".to_owned())
+            .and_then(|page| page.alert_with_id(shared::paths::element::THEFT_NOTICE));
+        match theft_notice {
+            Some(_) => Verdict::TheftDetected,
+            None => Verdict::Refused("sent to the login page: refused".to_owned()),
+        }
     } else if let Some(s @ (401 | 403)) = status {
         Verdict::Refused(format!("HTTP {s}: refused"))
     } else if status.is_some_and(|s| s >= 400) {

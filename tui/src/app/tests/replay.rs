@@ -3,7 +3,7 @@
 
 use crate::app::attacker::replay_url;
 use crate::app::fixtures::*;
-use crate::app::{Effect, Msg, Tab, Verdict, Who, update};
+use crate::app::{Effect, Tab, Verdict, Who, update};
 use crate::engine::Request;
 
 /// [`with_a_stolen_cookie`]: the Attacker tab open.
@@ -49,22 +49,8 @@ fn a_replay_is_the_attackers_get_of_the_cart() {
 #[test]
 fn replays_show_the_victims_data_before_logout_and_refusal_after() {
     let mut state = stolen();
-    replay(&mut state);
-    update(
-        &mut state,
-        Msg::Loaded {
-            who: Who::Attacker,
-            load: replay_worked(7),
-        },
-    );
-    replay(&mut state);
-    update(
-        &mut state,
-        Msg::Loaded {
-            who: Who::Attacker,
-            load: replay_refused(8),
-        },
-    );
+    replay_answered(&mut state, replay_worked(7));
+    replay_answered(&mut state, replay_refused(8));
 
     let replays = &state.attacker().replays;
     let first = replays[0].outcome.as_ref().expect("answered");
@@ -101,14 +87,7 @@ fn replays_show_the_victims_data_before_logout_and_refusal_after() {
 #[test]
 fn a_replay_that_ends_at_the_theft_notice_is_theft_detected_not_a_plain_refusal() {
     let mut state = stolen();
-    replay(&mut state);
-    update(
-        &mut state,
-        Msg::Loaded {
-            who: Who::Attacker,
-            load: replay_theft_detected(8),
-        },
-    );
+    replay_answered(&mut state, replay_theft_detected(8));
     let outcome = state.attacker().replays[0]
         .outcome
         .as_ref()
