@@ -107,9 +107,16 @@ pub struct ServeArgs {
     #[arg(long, env = "ROTATION_GRACE", default_value = "30s", value_parser = parse_duration)]
     pub rotation_grace: Duration,
 
-    /// Where sessions are kept: sqlite (in each site's database; survives restarts) or memory.
-    #[arg(long, env = "SESSION_STORE", default_value = "sqlite", value_parser = ["sqlite", "memory"])]
-    pub session_store: String,
+    /// Where sessions are kept: sqlite (in each site's database; survives restarts), memory,
+    /// or a Redis/Valkey URL (redis://host:6379/0, rediss://…, redis-cluster://…) that replicas
+    /// of each site share, with their login rate limits.
+    #[arg(long, env = "SESSION_STORE", default_value = "sqlite", value_parser = parse_session_store)]
+    pub session_store: SessionStoreArg,
+
+    /// Put before every Redis key (then `store:` or `forums:`), to share one Redis between
+    /// deployments, e.g. `staging:`.
+    #[arg(long, env = "REDIS_PREFIX", default_value = "")]
+    pub redis_prefix: String,
 
     /// Add Server-Timing headers naming each FusionAuth call; default on with the local
     /// identity server, off with --fusionauth-url. They show what FusionAuth answered and how
@@ -178,11 +185,6 @@ impl ServeArgs {
             per_account: self.login_rate_account.0,
         };
         let trusted_proxies = TrustedProxies::new(self.trusted_proxies.iter().copied());
-        let sessions = if self.session_store == "memory" {
-            SessionBackend::Memory
-        } else {
-            SessionBackend::Sqlite
-        };
         let site = |site: Site,
                     addr,
                     public_url: &Option<Url>,
@@ -206,7 +208,14 @@ impl ServeArgs {
                         .join(format!("{}.db", site.label()))
                         .display()
                 ),
-                sessions: sessions.clone(),
+                sessions: match &self.session_store {
+                    SessionStoreArg::Memory => SessionBackend::Memory,
+                    SessionStoreArg::Sqlite => SessionBackend::Sqlite,
+                    SessionStoreArg::Redis(url) => SessionBackend::Redis {
+                        url: url.clone(),
+                        prefix: format!("{}{}:", self.redis_prefix, site.label()),
+                    },
+                },
                 policy,
                 server_timing,
                 login_limits,
@@ -233,6 +242,34 @@ impl ServeArgs {
                 self.forums_application_id,
             )?,
         })
+    }
+}
+
+/// `--session-store`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionStoreArg {
+    /// `memory`.
+    Memory,
+    /// `sqlite`.
+    Sqlite,
+    /// A Redis or Valkey URL.
+    Redis(String),
+}
+
+/// Parses `--session-store`: `sqlite`, `memory` or a Redis URL.
+pub fn parse_session_store(text: &str) -> Result<SessionStoreArg, String> {
+    match text.trim() {
+        "sqlite" => Ok(SessionStoreArg::Sqlite),
+        "memory" => Ok(SessionStoreArg::Memory),
+        url if crate::redis::is_redis_url(url) => Ok(SessionStoreArg::Redis(url.to_owned())),
+        _ => Err(format!(
+            "{:?} is not a session store: use sqlite, memory or a Redis URL such as redis://127.0.0.1:6379",
+            if text.contains("://") {
+                crate::redis::redact(text)
+            } else {
+                text.to_owned()
+            }
+        )),
     }
 }
 

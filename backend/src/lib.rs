@@ -8,6 +8,7 @@ pub mod cli;
 pub mod data;
 pub mod fusionauth;
 pub mod identity;
+pub mod redis;
 pub mod server;
 pub mod session;
 pub mod sqlite;

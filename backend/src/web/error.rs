@@ -44,6 +44,9 @@ pub enum WebError {
     /// FusionAuth cannot be used right now: 503 "login is temporarily unavailable".
     #[error("login unavailable: {0}")]
     LoginUnavailable(String),
+    /// The shared login rate limits (Redis) cannot be reached: 503, never an uncounted attempt.
+    #[error("login rate limits unavailable: {0}")]
+    LimitsUnavailable(String),
     /// The session store failed: 503, never an anonymous fallback.
     #[error(transparent)]
     Session(#[from] SessionError),
@@ -96,6 +99,12 @@ impl WebError {
                     "Login is temporarily unavailable. Please try again in a moment.".to_owned(),
                     Some((common::LOGIN.to_owned(), "Try again".to_owned())),
                 )
+            }
+            Self::LimitsUnavailable(reason) => {
+                tracing::error!(site = site.name(), reason, "login rate limits unavailable");
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                return render(status, &unavailable_page(site))
+                    .unwrap_or_else(|_| status.into_response());
             }
             Self::Session(error) => {
                 tracing::error!(site = site.name(), %error, "session store failed");

@@ -25,6 +25,7 @@ pub use rate_limit::{Limit, LoginLimits, Rate};
 
 use crate::data::Data;
 use crate::fusionauth::FusionAuthClient;
+use crate::redis::Redis;
 use crate::server::Serving;
 use crate::session::{self, SessionPolicy};
 use anyhow::Context as _;
@@ -101,6 +102,15 @@ pub enum SessionBackend {
     Memory,
     /// In the site's SQLite database (the default).
     Sqlite,
+    /// In Redis (or Valkey), shared by the site's replicas: the sessions, the locks that
+    /// serialize writes to one, the per-user index and the login rate limits.
+    Redis {
+        /// `redis://…`, `rediss://…`, `redis-cluster://…`, `valkey://…`.
+        url: String,
+        /// Put before every key the site writes, e.g. `store:`; replicas of one site share it,
+        /// and no two sites may.
+        prefix: String,
+    },
 }
 
 /// How to run one site.
@@ -216,17 +226,33 @@ impl WebServer {
         let data = Data::connect(&config.database_url)
             .await
             .with_context(|| format!("{} database", config.site.name()))?;
-        let (inner, index) = match config.sessions {
+        let limits = config.login_limits;
+        let (inner, index, locks, login_limiter) = match &config.sessions {
             SessionBackend::Memory => (
                 session::Store::Memory(Default::default()),
                 session::SessionIndex::memory(),
+                session::Locks::local(),
+                rate_limit::LoginLimiter::new(limits),
             ),
             SessionBackend::Sqlite => (
                 session::Store::sqlite(data.pool().clone()).await?,
                 session::SessionIndex::Sqlite(data.pool().clone()),
+                session::Locks::local(),
+                rate_limit::LoginLimiter::new(limits),
             ),
+            SessionBackend::Redis { url, prefix } => {
+                let redis = Redis::connect(url, prefix.clone())
+                    .await
+                    .with_context(|| format!("{} sessions", config.site.name()))?;
+                (
+                    session::Store::redis(&redis),
+                    session::SessionIndex::Redis(redis.clone()),
+                    session::Locks::redis(redis.clone()),
+                    rate_limit::LoginLimiter::shared(limits, redis),
+                )
+            }
         };
-        let store = session::SecureStore::new(inner, index, config.policy);
+        let store = session::SecureStore::with_locks(inner, index, locks, config.policy);
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("{} cannot listen on {}", config.site.name(), config.addr))?;
@@ -245,7 +271,7 @@ impl WebServer {
             application_id: config.application_id,
             fusionauth,
             data,
-            login_limiter: rate_limit::LoginLimiter::new(config.login_limits),
+            login_limiter,
             refusal_timing: refusal_timing::RefusalTiming::new(config.refusal_floor),
             revalidate_interval: config.revalidate_interval,
         }));
