@@ -115,7 +115,8 @@ pub struct SiteConfig {
     pub public_url: Option<Url>,
     /// The site's FusionAuth application id.
     pub application_id: Uuid,
-    /// The site's database (carts, posts, and SQLite sessions).
+    /// The site's database (carts, posts, and SQLite sessions): a SQLite URL, or a PostgreSQL
+    /// URL whose schema named after the site's label holds its tables.
     pub database_url: String,
     /// Session storage.
     pub sessions: SessionBackend,
@@ -213,7 +214,7 @@ pub struct WebServer {
 impl WebServer {
     /// Opens the site's database and session store, binds, and serves.
     pub async fn start(config: SiteConfig, fusionauth: FusionAuthClient) -> anyhow::Result<Self> {
-        let data = Data::connect(&config.database_url)
+        let data = Data::connect(&config.database_url, config.site.label())
             .await
             .with_context(|| format!("{} database", config.site.name()))?;
         let (inner, index) = match config.sessions {
@@ -221,10 +222,16 @@ impl WebServer {
                 session::Store::Memory(Default::default()),
                 session::SessionIndex::memory(),
             ),
-            SessionBackend::Sqlite => (
-                session::Store::sqlite(data.pool().clone()).await?,
-                session::SessionIndex::Sqlite(data.pool().clone()),
-            ),
+            SessionBackend::Sqlite => {
+                let pool = data.db().as_sqlite().context(
+                    "--session-store sqlite keeps sessions in the site's SQLite database; with a \
+                     PostgreSQL --database use --session-store memory (or redis://… once available)",
+                )?;
+                (
+                    session::Store::sqlite(pool.clone()).await?,
+                    session::SessionIndex::Sqlite(pool.clone()),
+                )
+            }
         };
         let store = session::SecureStore::new(inner, index, config.policy);
         let listener = TcpListener::bind(config.addr)
