@@ -50,6 +50,9 @@ pub enum WebError {
     /// The session store failed: 503, never an anonymous fallback.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// The site's database cannot be reached (see [`crate::db::is_unavailable`]): 503.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(sqlx::Error),
     /// Anything else: 500.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -57,7 +60,11 @@ pub enum WebError {
 
 impl From<sqlx::Error> for WebError {
     fn from(error: sqlx::Error) -> Self {
-        Self::Internal(error.into())
+        if crate::db::is_unavailable(&error) {
+            Self::DatabaseUnavailable(error)
+        } else {
+            Self::Internal(error.into())
+        }
     }
 }
 
@@ -108,6 +115,12 @@ impl WebError {
             }
             Self::Session(error) => {
                 tracing::error!(site = site.name(), %error, "session store failed");
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                return render(status, &unavailable_page(site))
+                    .unwrap_or_else(|_| status.into_response());
+            }
+            Self::DatabaseUnavailable(error) => {
+                tracing::error!(site = site.name(), %error, "database unavailable");
                 let status = StatusCode::SERVICE_UNAVAILABLE;
                 return render(status, &unavailable_page(site))
                     .unwrap_or_else(|_| status.into_response());
@@ -265,7 +278,7 @@ pub async fn fail_closed(
     render(status, &unavailable_page(site)).unwrap_or_else(|_| status.into_response())
 }
 
-/// The page of a 503 for a failed session store.
+/// The page of a 503 for a failed session store or database.
 fn unavailable_page(site: Site) -> MessagePage {
     MessagePage {
         layout: Layout::new(site, "Service unavailable"),

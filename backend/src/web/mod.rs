@@ -125,7 +125,8 @@ pub struct SiteConfig {
     pub public_url: Option<Url>,
     /// The site's FusionAuth application id.
     pub application_id: Uuid,
-    /// The site's database (carts, posts, and SQLite sessions).
+    /// The site's database (carts, posts, and SQLite sessions): a SQLite URL, or a PostgreSQL
+    /// URL whose schema named after the site's label holds its tables.
     pub database_url: String,
     /// Session storage.
     pub sessions: SessionBackend,
@@ -223,7 +224,7 @@ pub struct WebServer {
 impl WebServer {
     /// Opens the site's database and session store, binds, and serves.
     pub async fn start(config: SiteConfig, fusionauth: FusionAuthClient) -> anyhow::Result<Self> {
-        let data = Data::connect(&config.database_url)
+        let data = Data::connect(&config.database_url, config.site.label())
             .await
             .with_context(|| format!("{} database", config.site.name()))?;
         let limits = config.login_limits;
@@ -234,12 +235,18 @@ impl WebServer {
                 session::Locks::local(),
                 rate_limit::LoginLimiter::new(limits),
             ),
-            SessionBackend::Sqlite => (
-                session::Store::sqlite(data.pool().clone()).await?,
-                session::SessionIndex::Sqlite(data.pool().clone()),
-                session::Locks::local(),
-                rate_limit::LoginLimiter::new(limits),
-            ),
+            SessionBackend::Sqlite => {
+                let pool = data.db().as_sqlite().context(
+                    "--session-store sqlite keeps sessions in the site's SQLite database; with a \
+                     PostgreSQL --database use --session-store redis://… (or memory)",
+                )?;
+                (
+                    session::Store::sqlite(pool.clone()).await?,
+                    session::SessionIndex::Sqlite(pool.clone()),
+                    session::Locks::local(),
+                    rate_limit::LoginLimiter::new(limits),
+                )
+            }
             SessionBackend::Redis { url, prefix } => {
                 let redis = Redis::connect(url, prefix.clone())
                     .await
