@@ -331,7 +331,7 @@ async fn sqlite_sessions_with_a_postgres_database_stop_the_start_with_a_clear_er
         .unwrap_err();
     let message = format!("{error:#}");
     assert!(
-        message.contains("--session-store memory"),
+        message.contains("--session-store redis://"),
         "says what to do instead: {message}"
     );
 }
