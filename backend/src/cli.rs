@@ -269,14 +269,12 @@ pub fn parse_session_store(text: &str) -> Result<SessionStoreArg, String> {
         "sqlite" => Ok(SessionStoreArg::Sqlite),
         "memory" => Ok(SessionStoreArg::Memory),
         url if crate::redis::is_redis_url(url) => Ok(SessionStoreArg::Redis(url.to_owned())),
-        _ => Err(format!(
-            "{:?} is not a session store: use sqlite, memory or a Redis URL such as redis://127.0.0.1:6379",
-            if text.contains("://") {
-                crate::redis::redact(text)
-            } else {
-                text.to_owned()
-            }
-        )),
+        // clap shows the value given beside this message.
+        _ => Err(
+            "not a session store: use sqlite, memory or a Redis URL such as \
+                  redis://127.0.0.1:6379"
+                .to_owned(),
+        ),
     }
 }
 
@@ -446,6 +444,42 @@ mod tests {
         };
         let error = args.config().unwrap_err().to_string();
         assert!(error.contains("--fusionauth-api-key"), "{error}");
+    }
+
+    #[test]
+    fn a_redis_session_store_gives_each_site_its_own_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let cli = Cli::try_parse_from([
+            "backend",
+            "serve",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--session-store",
+            "redis://:secret@127.0.0.1:6379/2",
+            "--redis-prefix",
+            "staging:",
+        ])
+        .unwrap();
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("serve")
+        };
+        let config = args.config().unwrap();
+        let prefix = |site: &SiteConfig| match &site.sessions {
+            SessionBackend::Redis { url, prefix } => {
+                assert_eq!(url, "redis://:secret@127.0.0.1:6379/2");
+                prefix.clone()
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(prefix(&config.store), "staging:store:");
+        assert_eq!(prefix(&config.forums), "staging:forums:");
+
+        let error =
+            Cli::try_parse_from(["backend", "serve", "--session-store", "mongodb://x:pw@h"])
+                .unwrap_err()
+                .to_string();
+        assert!(error.contains("sqlite, memory or a Redis URL"), "{error}");
+        assert!(Cli::try_parse_from(["backend", "serve", "--session-store", "memcached"]).is_err());
     }
 
     #[test]

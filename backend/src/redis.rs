@@ -1,8 +1,10 @@
 //! The Redis (or Valkey) connection a site shares between replicas: its sessions, the locks
 //! that serialize writes to one session, the per-user session index and the login rate limits.
 //!
-//! Every key a site writes starts with its prefix (`store:`, `forums:`, or whatever
-//! `--redis-prefix` adds in front), so several sites and deployments can share one server.
+//! Every key a site names starts with its prefix (`store:`, `forums:`, or whatever
+//! `--redis-prefix` adds in front): locks, index hashes, rate-limit counters. The session
+//! records themselves are named by `tower-sessions-redis-store` after their (hashed) id; their
+//! id is a hash of the prefix and the session key, so sites never share one either.
 
 use anyhow::Context as _;
 use fred::prelude::{

@@ -1,10 +1,14 @@
 //! Replicas of the Store behind one address, sharing sessions, locks, the per-user index and
-//! the login rate limits through a real Redis (`TEST_REDIS_URL`; `.ci/services` starts one),
-//! and carts through one database. A request may land on any replica: everything SECURITY.md
-//! asks of one process holds across them.
+//! the login rate limits through a real Redis (`TEST_REDIS_URL`), and carts through a real
+//! PostgreSQL (`TEST_POSTGRES_URL`; `.ci/services` starts both). A request may land on any
+//! replica: everything SECURITY.md asks of one process holds across them.
 
 #[path = "../support/balancer.rs"]
 mod balancer;
+#[path = "../support/outage.rs"]
+mod outage;
+#[path = "../support/postgres.rs"]
+mod postgres;
 
 use crate::app::{Browser, BrowserJar, Page, read};
 use backend::fusionauth::{FusionAuthClient, FusionAuthConfig};
@@ -42,7 +46,7 @@ pub fn redis_sessions() -> SessionBackend {
 }
 
 /// An identity server and Store replicas behind a [`Balancer`], one Redis prefix, one
-/// SQLite database.
+/// PostgreSQL database.
 pub struct Replicas {
     pub balancer: Balancer,
     pub replicas: Vec<WebServer>,
@@ -50,7 +54,7 @@ pub struct Replicas {
     pub url: Url,
     fusionauth: FusionAuthClient,
     _identity: IdentityServer,
-    _dir: tempfile::TempDir,
+    _database: postgres::TestDatabase,
 }
 
 impl Replicas {
@@ -61,6 +65,19 @@ impl Replicas {
 
     /// `n` replicas of the Store as `adjust` configures it.
     pub async fn start_with(n: usize, adjust: impl FnOnce(&mut SiteConfig)) -> Self {
+        Self::start_on(postgres::TestDatabase::create().await, n, |config, _| {
+            adjust(config)
+        })
+        .await
+    }
+
+    /// [`Replicas::start_with`] on `database`; `adjust` also sees it (to reach it through a
+    /// proxy, say).
+    pub async fn start_on(
+        database: postgres::TestDatabase,
+        n: usize,
+        adjust: impl FnOnce(&mut SiteConfig, &postgres::TestDatabase),
+    ) -> Self {
         let identity = IdentityServer::start(IdentityConfig::ephemeral())
             .await
             .unwrap();
@@ -77,12 +94,11 @@ impl Replicas {
             balancer.addr().port()
         ))
         .unwrap();
-        let dir = tempfile::tempdir().unwrap();
         let mut config = StackConfig::ephemeral().store;
         config.public_url = Some(url.clone());
-        config.database_url = format!("sqlite://{}", dir.path().join("store.db").display());
+        config.database_url = database.url().to_owned();
         config.sessions = redis_sessions();
-        adjust(&mut config);
+        adjust(&mut config, &database);
         let mut fixture = Self {
             balancer,
             replicas: Vec::new(),
@@ -90,7 +106,7 @@ impl Replicas {
             url,
             fusionauth,
             _identity: identity,
-            _dir: dir,
+            _database: database,
         };
         for _ in 0..n {
             fixture.add_replica().await;
@@ -157,6 +173,19 @@ fn loopback() -> std::net::SocketAddr {
     std::net::SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
+/// The SKUs in `browser`'s cart (its JSON view), as replica `url` shows them.
+async fn cart_skus(browser: &Browser, url: &str) -> Vec<String> {
+    let page = browser.get_json(url).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let cart: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    cart["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["sku"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn session_cookie(replicas: &Replicas, browser: &Browser) -> String {
     browser
         .cookie(&replicas.at("/"), COOKIE)
@@ -192,7 +221,11 @@ async fn a_login_on_one_replica_is_a_session_on_the_other_and_a_logout_there_end
         .await
         .assert_redirect_to(CART);
     replicas.balancer.send_to(0);
-    assert!(alice.get(&replicas.at(CART)).await.body.contains("KET-003"));
+    assert!(
+        cart_skus(&alice, &replicas.at(CART))
+            .await
+            .contains(&"KET-003".to_owned())
+    );
 
     // Logging out on B ends the session for A too: the old cookie is refused everywhere.
     replicas.balancer.send_to(1);
@@ -396,4 +429,233 @@ async fn p08_a_logout_on_one_replica_is_not_undone_by_page_loads_in_flight_on_an
         }
     }
     assert!(touches_racing_logouts > 0, "no page load raced the logout");
+}
+
+/// A Redis of the test's own (`redis-server` on a free port, appending every write to disk
+/// before answering), to stop and start again.
+struct PrivateRedis {
+    port: u16,
+    dir: tempfile::TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut redis = Self {
+            port,
+            dir: tempfile::tempdir().unwrap(),
+            child: None,
+        };
+        redis.restart().await;
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server (again) on the same port and data directory; waits until it answers.
+    async fn restart(&mut self) {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server runs (.ci/run installs it)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start on port {}", self.port);
+    }
+
+    /// Kills the server at once, as a crash would.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[tokio::test]
+async fn p15_redis_going_away_is_a_quick_503_and_sessions_carry_on_when_it_is_back() {
+    let mut redis = PrivateRedis::start().await;
+    let url = redis.url();
+    let replicas = Replicas::start_with(2, |config| {
+        config.sessions = SessionBackend::Redis {
+            url,
+            prefix: "outage:store:".into(),
+        };
+    })
+    .await;
+    let alice = replicas.browser();
+    alice
+        .login(&replicas.at("/"), ALICE, PASSWORD)
+        .await
+        .assert_redirect_to(CART);
+    let cart = alice.get(&replicas.at(CART)).await;
+    alice
+        .post_form(
+            &replicas.at("/shopping-cart/add"),
+            &[
+                ("sku", "KET-003"),
+                ("quantity", "1"),
+                ("csrf_token", &cart.csrf()),
+            ],
+        )
+        .await
+        .assert_redirect_to(CART);
+
+    redis.kill();
+    for n in [0, 1] {
+        replicas.balancer.send_to(n);
+        let started = std::time::Instant::now();
+        let page = alice.get(&replicas.at(CART)).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "replica {n}: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains("temporarily unavailable"),
+            "{}",
+            page.body
+        );
+        assert!(!page.body.contains("Log in to"), "not the login form");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the 503 took {:?}",
+            started.elapsed()
+        );
+        // No new session can start either: the login form needs one for its CSRF token.
+        let login = replicas.browser().get(&replicas.at("/login")).await;
+        assert_eq!(login.status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    // Back again: both replicas reconnect by themselves, and Alice is still signed in with
+    // her cart (every write Redis acknowledged was on disk).
+    redis.restart().await;
+    for n in [0, 1] {
+        replicas.balancer.send_to(n);
+        let mut page = alice.get(&replicas.at(CART)).await;
+        for _ in 0..50 {
+            if page.status != StatusCode::SERVICE_UNAVAILABLE {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            page = alice.get(&replicas.at(CART)).await;
+        }
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "replica {n} recovered: {}",
+            page.body
+        );
+        assert!(page.body.contains("Alice Shopper"));
+        assert!(
+            cart_skus(&alice, &replicas.at(CART))
+                .await
+                .contains(&"KET-003".to_owned())
+        );
+    }
+}
+
+#[tokio::test]
+async fn postgres_going_away_is_a_quick_503_on_every_replica_and_nothing_acknowledged_is_lost() {
+    let database = postgres::TestDatabase::create().await;
+    let line = outage::Outage::start(database.server_addr()).await;
+    let replicas = Replicas::start_on(database, 2, |config, database| {
+        config.database_url = database.url_via(line.addr());
+    })
+    .await;
+    let alice = replicas.browser();
+    replicas.balancer.send_to(0);
+    alice.login(&replicas.at("/"), ALICE, PASSWORD).await;
+    let cart = alice.get(&replicas.at(CART)).await;
+    alice
+        .post_form(
+            &replicas.at("/shopping-cart/add"),
+            &[
+                ("sku", "KET-003"),
+                ("quantity", "1"),
+                ("csrf_token", &cart.csrf()),
+            ],
+        )
+        .await
+        .assert_redirect_to(CART);
+
+    line.cut().await;
+    for n in [0, 1] {
+        replicas.balancer.send_to(n);
+        let started = std::time::Instant::now();
+        let page = alice.get(&replicas.at(CART)).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "replica {n}: {}",
+            page.body
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            started.elapsed()
+        );
+        // The session lives in Redis: pages that need no database still know Alice.
+        let home = alice.get(&replicas.at("/")).await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(home.body.contains("Alice Shopper"), "{}", home.body);
+    }
+    let refused = alice
+        .post_form(
+            &replicas.at("/shopping-cart/add"),
+            &[
+                ("sku", "SCL-005"),
+                ("quantity", "1"),
+                ("csrf_token", &cart.csrf()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+
+    line.restore().await;
+    for n in [0, 1] {
+        replicas.balancer.send_to(n);
+        let skus = cart_skus(&alice, &replicas.at(CART)).await;
+        assert!(
+            skus.iter().any(|s| s == "KET-003"),
+            "replica {n}, the acknowledged item: {skus:?}"
+        );
+        assert!(
+            !skus.iter().any(|s| s == "SCL-005"),
+            "replica {n}, not the refused one: {skus:?}"
+        );
+    }
 }
