@@ -1002,7 +1002,8 @@ async fn p15_identity_server_down_or_slow_gives_a_generic_503_and_no_session() {
 // ----- The other lines -------------------------------------------------------------------------
 //
 // Their tests sit next to the code they check, named `pNN_…` after the line they prove:
-// - 8: store.rs `p08_logout_is_not_undone_by_a_request_in_flight`.
+// - 8: store.rs `p08_logout_is_not_undone_by_a_request_in_flight`; across replicas sharing
+//   Redis, replicas.rs `p08_a_logout_on_one_replica_is_not_undone_by_page_loads_in_flight_on_another`.
 // - 11: timing.rs `p11_every_refused_login_has_the_same_status_body_cookies_and_median_time`,
 //   `p11_refusals_are_held_to_the_slowest_fusionauth_answer_so_fast_ones_do_not_stand_out`.
 // - 12: limits.rs `p12_…` (the 429 with `Retry-After`, per account across addresses, a forged
@@ -1012,7 +1013,9 @@ async fn p15_identity_server_down_or_slow_gives_a_generic_503_and_no_session() {
 //   lost registration, once per interval, FusionAuth down); store.rs
 //   `p14_the_session_index_lists_a_users_sessions_and_ends_them_everywhere_else`.
 // - 15, the session store's half: fail_closed.rs
-//   `p15_a_failed_session_store_is_a_503_page_not_an_anonymous_fallback_and_recovers`.
+//   `p15_a_failed_session_store_is_a_503_page_not_an_anonymous_fallback_and_recovers`; Redis
+//   killed and restarted under replicas: replicas.rs
+//   `p15_redis_going_away_is_a_quick_503_and_sessions_carry_on_when_it_is_back`.
 // - Beyond: store.rs `beyond_a_store_dump_holds_no_usable_cookie`,
 //   `beyond_a_retired_id_after_the_grace_period_ends_the_whole_session`; `cargo mutants` over
 //   the session and login code: backend/MUTANTS.md.
