@@ -173,6 +173,18 @@ fn loopback() -> std::net::SocketAddr {
     std::net::SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
+/// Adds one `sku` to the cart through the form of `cart` (a cart page).
+async fn add_to_cart(replicas: &Replicas, browser: &Browser, cart: &Page, sku: &str) -> Page {
+    let fields = [
+        ("sku", sku),
+        ("quantity", "1"),
+        ("csrf_token", &cart.csrf()),
+    ];
+    browser
+        .post_form(&replicas.at("/shopping-cart/add"), &fields)
+        .await
+}
+
 /// The SKUs in `browser`'s cart (its JSON view), as replica `url` shows them.
 async fn cart_skus(browser: &Browser, url: &str) -> Vec<String> {
     let page = browser.get_json(url).await;
@@ -209,15 +221,7 @@ async fn a_login_on_one_replica_is_a_session_on_the_other_and_a_logout_there_end
     let cart = alice.get(&replicas.at(CART)).await;
     assert_eq!(cart.status, StatusCode::OK, "{}", cart.body);
     assert!(cart.body.contains("Alice Shopper"));
-    alice
-        .post_form(
-            &replicas.at("/shopping-cart/add"),
-            &[
-                ("sku", "KET-003"),
-                ("quantity", "1"),
-                ("csrf_token", &cart.csrf()),
-            ],
-        )
+    add_to_cart(&replicas, &alice, &cart, "KET-003")
         .await
         .assert_redirect_to(CART);
     replicas.balancer.send_to(0);
@@ -477,16 +481,7 @@ impl PrivateRedis {
             .spawn()
             .expect("redis-server runs (.ci/run installs it)");
         self.child = Some(child);
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("redis-server did not start on port {}", self.port);
+        wait_for_port(self.port).await;
     }
 
     /// Kills the server at once, as a crash would.
@@ -521,15 +516,7 @@ async fn p15_redis_going_away_is_a_quick_503_and_sessions_carry_on_when_it_is_ba
         .await
         .assert_redirect_to(CART);
     let cart = alice.get(&replicas.at(CART)).await;
-    alice
-        .post_form(
-            &replicas.at("/shopping-cart/add"),
-            &[
-                ("sku", "KET-003"),
-                ("quantity", "1"),
-                ("csrf_token", &cart.csrf()),
-            ],
-        )
+    add_to_cart(&replicas, &alice, &cart, "KET-003")
         .await
         .assert_redirect_to(CART);
 
@@ -600,15 +587,7 @@ async fn postgres_going_away_is_a_quick_503_on_every_replica_and_nothing_acknowl
     replicas.balancer.send_to(0);
     alice.login(&replicas.at("/"), ALICE, PASSWORD).await;
     let cart = alice.get(&replicas.at(CART)).await;
-    alice
-        .post_form(
-            &replicas.at("/shopping-cart/add"),
-            &[
-                ("sku", "KET-003"),
-                ("quantity", "1"),
-                ("csrf_token", &cart.csrf()),
-            ],
-        )
+    add_to_cart(&replicas, &alice, &cart, "KET-003")
         .await
         .assert_redirect_to(CART);
 
@@ -633,16 +612,7 @@ async fn postgres_going_away_is_a_quick_503_on_every_replica_and_nothing_acknowl
         assert_eq!(home.status, StatusCode::OK);
         assert!(home.body.contains("Alice Shopper"), "{}", home.body);
     }
-    let refused = alice
-        .post_form(
-            &replicas.at("/shopping-cart/add"),
-            &[
-                ("sku", "SCL-005"),
-                ("quantity", "1"),
-                ("csrf_token", &cart.csrf()),
-            ],
-        )
-        .await;
+    let refused = add_to_cart(&replicas, &alice, &cart, "SCL-005").await;
     assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
 
     line.restore().await;
@@ -658,4 +628,152 @@ async fn postgres_going_away_is_a_quick_503_on_every_replica_and_nothing_acknowl
             "replica {n}, not the refused one: {skus:?}"
         );
     }
+}
+
+/// A three-node Redis Cluster of the test's own (no replicas of its own: three masters).
+struct PrivateCluster {
+    nodes: Vec<(u16, std::process::Child)>,
+    _dir: tempfile::TempDir,
+}
+
+impl PrivateCluster {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut nodes = Vec::new();
+        for n in 0..3 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let node_dir = dir.path().join(n.to_string());
+            std::fs::create_dir(&node_dir).unwrap();
+            let child = std::process::Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args([
+                    "--cluster-enabled",
+                    "yes",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .arg("--dir")
+                .arg(&node_dir)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("redis-server runs (.ci/run installs it)");
+            nodes.push((port, child));
+        }
+        for (port, _) in &nodes {
+            wait_for_port(*port).await;
+        }
+        let addrs: Vec<String> = nodes
+            .iter()
+            .map(|(p, _)| format!("127.0.0.1:{p}"))
+            .collect();
+        let created = std::process::Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addrs)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .expect("redis-cli runs");
+        assert!(created.status.success(), "{created:?}");
+        // Wait until every node agrees the cluster is up.
+        for (port, _) in &nodes {
+            for attempt in 0.. {
+                let info = std::process::Command::new("redis-cli")
+                    .args(["-p", &port.to_string(), "cluster", "info"])
+                    .output()
+                    .unwrap();
+                if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
+                    break;
+                }
+                assert!(attempt < 100, "the cluster did not come up");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        Self { nodes, _dir: dir }
+    }
+
+    fn url(&self) -> String {
+        let (first, rest) = self.nodes.split_first().unwrap();
+        let others: Vec<String> = rest
+            .iter()
+            .map(|(port, _)| format!("node=127.0.0.1:{port}"))
+            .collect();
+        format!("redis-cluster://127.0.0.1:{}?{}", first.0, others.join("&"))
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.nodes {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+async fn wait_for_port(port: u16) {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nothing listens on port {port}");
+}
+
+#[tokio::test]
+async fn replicas_share_sessions_and_limits_through_a_redis_cluster() {
+    let cluster = PrivateCluster::start().await;
+    let url = cluster.url();
+    let replicas = Replicas::start_with(2, |config| {
+        config.sessions = SessionBackend::Redis {
+            url,
+            prefix: "cluster:store:".into(),
+        };
+        config.login_limits = LoginLimits {
+            per_ip: None,
+            per_account: "2/min".parse::<backend::web::Limit>().unwrap().0,
+        };
+    })
+    .await;
+    let alice = replicas.browser();
+    replicas.balancer.send_to(0);
+    alice
+        .login(&replicas.at("/"), ALICE, PASSWORD)
+        .await
+        .assert_redirect_to(CART);
+    let cookie = session_cookie(&replicas, &alice);
+    replicas.balancer.send_to(1);
+    let cart = alice.get(&replicas.at(CART)).await;
+    assert_eq!(cart.status, StatusCode::OK, "{}", cart.body);
+    let sessions = alice.get_json(&replicas.at("/sessions")).await;
+    assert_eq!(sessions.status, StatusCode::OK, "{}", sessions.body);
+    alice
+        .post_form(&replicas.at("/logout"), &[("csrf_token", &cart.csrf())])
+        .await
+        .assert_redirect_to("/");
+    for n in [0, 1] {
+        replicas
+            .replay_on(n, CART, &cookie)
+            .await
+            .assert_redirect_to(TO_LOGIN);
+    }
+    // The account's budget (2/min) is one across the replicas: the login above, one more.
+    replicas.balancer.send_to(0);
+    assert_eq!(
+        alice.login(&replicas.at("/"), ALICE, "wrong").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    replicas.balancer.send_to(1);
+    assert_eq!(
+        alice.login(&replicas.at("/"), ALICE, PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
