@@ -126,27 +126,58 @@ pub fn post_form(host: &str, path: &str, session: &str, form: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// CPU time counters: this process's and the whole machine's (busy and total), in ticks.
+/// The load generator's runtime threads are named this.
+pub const GENERATOR_THREAD: &str = "load-generator";
+
+/// utime + stime of a `/proc/…/stat` file, in ticks.
+fn cpu_ticks(stat: &std::path::Path) -> u64 {
+    // The 14th and 15th fields: the 12th and 13th after the command name.
+    let fields: Vec<u64> = std::fs::read_to_string(stat)
+        .unwrap_or_default()
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .map(|f| f.parse().unwrap_or(0))
+                .collect()
+        })
+        .unwrap_or_default();
+    fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0)
+}
+
+/// CPU time counters, in ticks: this process's, its load generator threads', and the whole
+/// machine's (busy and total).
 #[derive(Clone, Copy, Debug)]
 pub struct Cpu {
     process: u64,
+    generator: u64,
     busy: u64,
     total: u64,
 }
 
+/// Cores in use over a window.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cores {
+    /// The server side of this process (all but the load generator's threads).
+    pub server: f64,
+    /// The load generator.
+    pub generator: f64,
+    /// Everything else on the machine (other people's builds: noise).
+    pub others: f64,
+}
+
 impl Cpu {
     pub fn now() -> Self {
-        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-        // utime and stime: the 14th and 15th fields, the 12th and 13th after the command name.
-        let fields: Vec<u64> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| {
-                rest.split_whitespace()
-                    .map(|f| f.parse().unwrap_or(0))
-                    .collect()
+        let process = cpu_ticks("/proc/self/stat".as_ref());
+        let generator = std::fs::read_dir("/proc/self/task")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|task| {
+                std::fs::read_to_string(task.path().join("comm"))
+                    .is_ok_and(|comm| comm.trim() == GENERATOR_THREAD)
             })
-            .unwrap_or_default();
-        let process = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+            .map(|task| cpu_ticks(&task.path().join("stat")))
+            .sum();
         // user nice system idle iowait irq softirq steal
         let machine = std::fs::read_to_string("/proc/stat").unwrap_or_default();
         let times: Vec<u64> = machine
@@ -162,18 +193,24 @@ impl Cpu {
         let idle = times.get(3).copied().unwrap_or(0) + times.get(4).copied().unwrap_or(0);
         Self {
             process,
+            generator,
             busy: total - idle,
             total,
         }
     }
 
-    /// Cores in use between `self` and `later`: (this process, everything else on the machine).
-    pub fn cores_since(self, later: Self) -> (f64, f64) {
+    /// Cores in use between `self` and `later`.
+    pub fn cores_since(self, later: Self) -> Cores {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
         let total = later.total.saturating_sub(self.total).max(1) as f64;
-        let ours = later.process.saturating_sub(self.process) as f64 / total * cores;
-        let busy = later.busy.saturating_sub(self.busy) as f64 / total * cores;
-        (ours, (busy - ours).max(0.0))
+        let share = |a: u64, b: u64| b.saturating_sub(a) as f64 / total * cores;
+        let ours = share(self.process, later.process);
+        let generator = share(self.generator, later.generator);
+        Cores {
+            server: (ours - generator).max(0.0),
+            generator,
+            others: (share(self.busy, later.busy) - ours).max(0.0),
+        }
     }
 }
 
@@ -188,10 +225,8 @@ pub struct Run {
     pub seconds: f64,
     /// Latency of every measured request, µs, sorted.
     pub latencies_us: Vec<u32>,
-    /// Cores this process used in the measured window (server and load generator).
-    pub cores: f64,
-    /// Cores everything else on the machine used meanwhile (other people's builds: noise).
-    pub others: f64,
+    /// Cores used in the measured window.
+    pub cores: Cores,
 }
 
 impl Run {
@@ -264,11 +299,10 @@ pub async fn load(
     tokio::time::sleep_until(measure_from.into()).await;
     let cpu = Cpu::now();
     tokio::time::sleep_until(end.into()).await;
-    let (cores, others) = cpu.cores_since(Cpu::now());
+    let cores = cpu.cores_since(Cpu::now());
     let mut run = Run {
         seconds: duration.as_secs_f64(),
         cores,
-        others,
         ..Run::default()
     };
     for task in tasks {

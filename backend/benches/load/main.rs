@@ -153,7 +153,7 @@ fn main() -> anyhow::Result<()> {
     let server = Runtime::new()?;
     let client = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(options.client_threads)
-        .thread_name("load-generator")
+        .thread_name(http::GENERATOR_THREAD)
         .enable_all()
         .build()?;
     let dir = tempfile::tempdir()?;
@@ -307,7 +307,7 @@ fn bench_store(
                 options.duration,
             ))?;
             eprintln!(
-                "   {size} stored, round {}: GET / {:.0}/s p50 {:.2} p99 {:.2} ms; signed in {:.0}/s; cart {:.0}/s p50 {:.2} p99 {:.2} ms ({:.0}%; cores {:.1} ours, {:.1} others){}",
+                "   {size} stored, round {}: GET / {:.0}/s p50 {:.2} p99 {:.2} ms; signed in {:.0}/s; cart {:.0}/s p50 {:.2} p99 {:.2} ms ({:.0}%; cores: server {:.1}, load generator {:.1}, others {:.1}){}",
                 round + 1,
                 home.throughput(),
                 home.percentile_ms(50.0),
@@ -317,8 +317,9 @@ fn bench_store(
                 cart.percentile_ms(50.0),
                 cart.percentile_ms(99.0),
                 100.0 * cart.throughput() / home.throughput(),
-                cart.cores,
-                cart.others,
+                cart.cores.server,
+                cart.cores.generator,
+                cart.cores.others,
                 if home.errors + signed_in.errors + cart.errors > 0 {
                     format!(" — {} errors", home.errors + signed_in.errors + cart.errors)
                 } else {

@@ -2,7 +2,7 @@
 //! Markdown report of medians and ratios.
 
 use crate::Kind;
-use crate::http::Run;
+use crate::http::{Cores, Run};
 use backend::identity::password;
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -88,9 +88,8 @@ pub struct Sample {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub errors: u64,
-    /// Cores used by this process, and by everything else on the machine.
-    pub cores: f64,
-    pub others: f64,
+    /// Cores used by the server, the load generator, and everything else on the machine.
+    pub cores: Cores,
 }
 
 impl Sample {
@@ -101,7 +100,6 @@ impl Sample {
             p99_ms: run.percentile_ms(99.0),
             errors: run.errors,
             cores: run.cores,
-            others: run.others,
         }
     }
 }
@@ -211,7 +209,7 @@ impl Report {
             "\n### Page loads: {connections} connections, each its own session (medians of {runs} runs)\n"
         );
         out.push_str(
-            "| store | stored sessions | `GET /` req/s (ceiling) | `GET /shopping-cart` req/s | cart / ceiling | cart p50 | cart p99 | cart vs first level | `GET /` p50 / p99 | `GET /` signed in req/s | signed in / ceiling | cores used: ours / others (cart) | errors |\n\
+            "| store | stored sessions | `GET /` req/s (ceiling) | `GET /shopping-cart` req/s | cart / ceiling | cart p50 | cart p99 | cart vs first level | `GET /` p50 / p99 | `GET /` signed in req/s | signed in / ceiling | cores (cart): server / load generator / others | errors |\n\
              | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
         );
         for store in &self.stores {
@@ -220,7 +218,7 @@ impl Report {
                 let cart = med(&level.cart, |s| s.throughput);
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {:.0} | {:.0} | {:.2} | {:.2} ms | {:.2} ms | {:.2} | {:.2} / {:.2} ms | {:.0} | {:.2} | {:.1} / {:.1} | {} |",
+                    "| {} | {} | {:.0} | {:.0} | {:.2} | {:.2} ms | {:.2} ms | {:.2} | {:.2} / {:.2} ms | {:.0} | {:.2} | {:.1} / {:.1} / {:.1} | {} |",
                     store.store,
                     level.stored,
                     med(&level.home, |s| s.throughput),
@@ -233,8 +231,9 @@ impl Report {
                     med(&level.home, |s| s.p99_ms),
                     med(&level.signed_in, |s| s.throughput),
                     level.ratio(&level.signed_in),
-                    med(&level.cart, |s| s.cores),
-                    med(&level.cart, |s| s.others),
+                    med(&level.cart, |s| s.cores.server),
+                    med(&level.cart, |s| s.cores.generator),
+                    med(&level.cart, |s| s.cores.others),
                     errors(&level.home) + errors(&level.signed_in) + errors(&level.cart),
                 );
             }
