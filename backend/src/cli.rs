@@ -107,9 +107,16 @@ pub struct ServeArgs {
     #[arg(long, env = "ROTATION_GRACE", default_value = "30s", value_parser = parse_duration)]
     pub rotation_grace: Duration,
 
-    /// Where sessions are kept: sqlite (in each site's database; survives restarts) or memory.
-    #[arg(long, env = "SESSION_STORE", default_value = "sqlite", value_parser = ["sqlite", "memory"])]
-    pub session_store: String,
+    /// Where sessions are kept: sqlite (in each site's database; survives restarts), memory,
+    /// or a Redis/Valkey URL (redis://host:6379/0, rediss://…, redis-cluster://…) that replicas
+    /// of each site share, with their login rate limits.
+    #[arg(long, env = "SESSION_STORE", default_value = "sqlite", value_parser = parse_session_store)]
+    pub session_store: SessionStoreArg,
+
+    /// Put before every Redis key (then `store:` or `forums:`), to share one Redis between
+    /// deployments, e.g. `staging:`.
+    #[arg(long, env = "REDIS_PREFIX", default_value = "")]
+    pub redis_prefix: String,
 
     /// Add Server-Timing headers naming each FusionAuth call; default on with the local
     /// identity server, off with --fusionauth-url. They show what FusionAuth answered and how
@@ -178,35 +185,44 @@ impl ServeArgs {
             per_account: self.login_rate_account.0,
         };
         let trusted_proxies = TrustedProxies::new(self.trusted_proxies.iter().copied());
-        let sessions = if self.session_store == "memory" {
-            SessionBackend::Memory
-        } else {
-            SessionBackend::Sqlite
-        };
         let site = |site: Site,
                     addr,
                     public_url: &Option<Url>,
                     application_id|
          -> anyhow::Result<SiteConfig> {
-            std::fs::create_dir_all(&self.identity.data_dir).map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot create the data directory {}: {e}",
-                    self.identity.data_dir.display()
-                )
-            })?;
+            let database_url = match &self.identity.database {
+                // One PostgreSQL database for every part; `Data` puts the site in its schema.
+                Some(url) if crate::db::is_postgres(url) => url.clone(),
+                _ => {
+                    std::fs::create_dir_all(&self.identity.data_dir).map_err(|e| {
+                        anyhow::anyhow!(
+                            "cannot create the data directory {}: {e}",
+                            self.identity.data_dir.display()
+                        )
+                    })?;
+                    format!(
+                        "sqlite://{}",
+                        self.identity
+                            .data_dir
+                            .join(format!("{}.db", site.label()))
+                            .display()
+                    )
+                }
+            };
             Ok(SiteConfig {
                 site,
                 addr,
                 public_url: public_url.clone(),
                 application_id,
-                database_url: format!(
-                    "sqlite://{}",
-                    self.identity
-                        .data_dir
-                        .join(format!("{}.db", site.label()))
-                        .display()
-                ),
-                sessions: sessions.clone(),
+                database_url,
+                sessions: match &self.session_store {
+                    SessionStoreArg::Memory => SessionBackend::Memory,
+                    SessionStoreArg::Sqlite => SessionBackend::Sqlite,
+                    SessionStoreArg::Redis(url) => SessionBackend::Redis {
+                        url: url.clone(),
+                        prefix: format!("{}{}:", self.redis_prefix, site.label()),
+                    },
+                },
                 policy,
                 server_timing,
                 login_limits,
@@ -233,6 +249,34 @@ impl ServeArgs {
                 self.forums_application_id,
             )?,
         })
+    }
+}
+
+/// `--session-store`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionStoreArg {
+    /// `memory`.
+    Memory,
+    /// `sqlite`.
+    Sqlite,
+    /// A Redis or Valkey URL.
+    Redis(String),
+}
+
+/// Parses `--session-store`: `sqlite`, `memory` or a Redis URL.
+pub fn parse_session_store(text: &str) -> Result<SessionStoreArg, String> {
+    match text.trim() {
+        "sqlite" => Ok(SessionStoreArg::Sqlite),
+        "memory" => Ok(SessionStoreArg::Memory),
+        url if crate::redis::is_redis_url(url) => Ok(SessionStoreArg::Redis(url.to_owned())),
+        _ => Err(format!(
+            "{:?} is not a session store: use sqlite, memory or a Redis URL such as redis://127.0.0.1:6379",
+            if text.contains("://") {
+                crate::redis::redact(text)
+            } else {
+                text.to_owned()
+            }
+        )),
     }
 }
 
@@ -276,9 +320,12 @@ pub struct IdentityArgs {
     #[arg(long, env = "DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
-    /// Identity database URL; default `sqlite://<data-dir>/identity.db`. `sqlite::memory:` keeps
-    /// everything in memory.
-    #[arg(long, env = "IDENTITY_DATABASE_URL")]
+    /// Database URL. PostgreSQL (`postgres://user:pass@host/db`) keeps everything in that one
+    /// database, each part in its own schema: the identity server in `identity` and, with
+    /// `serve`, the Store and the Forums in `store` and `forums`. A SQLite URL is the identity
+    /// server's database only (the sites keep theirs in --data-dir); default
+    /// `sqlite://<data-dir>/identity.db`; `sqlite::memory:` keeps it in memory.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
 
     /// FusionAuth kickstart file seeding an empty database; default: the shipped demo data
@@ -451,6 +498,53 @@ mod tests {
             Cli::try_parse_from(["backend", "serve", "--trusted-proxy", "proxy.example"]).is_err()
         );
         assert!(Cli::try_parse_from(["backend", "serve", "--login-rate-ip", "many"]).is_err());
+    }
+
+    #[test]
+    fn a_postgres_database_holds_every_part_and_sqlite_stays_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().to_str().unwrap();
+        let serve = |args: &[&str]| {
+            let cli = Cli::try_parse_from(
+                ["backend", "serve", "--data-dir", data_dir]
+                    .iter()
+                    .chain(args),
+            )
+            .unwrap();
+            let Some(Command::Serve(args)) = cli.command else {
+                panic!("serve")
+            };
+            args.config().unwrap()
+        };
+        let identity_url = |config: &StackConfig| match &config.identity {
+            Identity::Embedded(identity) => identity.database_url.clone(),
+            Identity::External(_) => panic!("embedded"),
+        };
+        let url = "postgres://app:secret@db.example/app";
+        let postgres = serve(&["--database", url]);
+        assert_eq!(postgres.store.database_url, url);
+        assert_eq!(postgres.forums.database_url, url);
+        assert_eq!(identity_url(&postgres), url);
+
+        let sqlite = serve(&[]);
+        assert_eq!(
+            sqlite.store.database_url,
+            format!("sqlite://{}/store.db", data_dir)
+        );
+        assert_eq!(
+            sqlite.forums.database_url,
+            format!("sqlite://{}/forums.db", data_dir)
+        );
+        assert_eq!(
+            identity_url(&sqlite),
+            format!("sqlite://{}/identity.db", data_dir)
+        );
+
+        let cli = Cli::try_parse_from(["backend", "identity", "--database", url]).unwrap();
+        let Some(Command::Identity(args)) = cli.command else {
+            panic!("identity")
+        };
+        assert_eq!(args.config().unwrap().database_url, url);
     }
 
     #[test]

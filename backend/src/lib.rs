@@ -6,11 +6,12 @@
 
 pub mod cli;
 pub mod data;
+pub mod db;
 pub mod fusionauth;
 pub mod identity;
+pub mod redis;
 pub mod server;
 pub mod session;
-pub mod sqlite;
 pub mod stack;
 pub mod telemetry;
 pub mod web;

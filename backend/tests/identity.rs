@@ -1,5 +1,12 @@
 //! The identity server over real HTTP: every status of FusionAuth's login table, the other
-//! endpoints, bad input, and persistence across a restart.
+//! endpoints, bad input, and persistence across a restart. Every check runs twice, on SQLite
+//! (`sqlite::…`) and on PostgreSQL (`postgres::…`, a database of its own on the server named by
+//! `TEST_POSTGRES_URL`).
+
+// Shared with other test binaries; this one uses only part of it.
+#[allow(dead_code)]
+#[path = "support/postgres.rs"]
+mod test_database;
 
 use backend::identity::{IdentityConfig, IdentityServer, KickstartSource, totp};
 use reqwest::StatusCode;
@@ -14,10 +21,107 @@ const LOCK_ACTION: &str = "0b2f4c6e-8a1d-4e3f-b5a7-c9d1e3f5a7b9";
 const ALICE: &str = "6a8f1f1e-0b39-4b4e-9f1d-0c2a1a000001";
 const TOTP_SECRET: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=";
 
+/// Where a check keeps the identity server's data.
+#[derive(Clone, Copy, Debug)]
+enum Database {
+    Sqlite,
+    Postgres,
+}
+
+/// An empty database for one test; a PostgreSQL one is dropped with this value.
+enum Scratch {
+    SqliteMemory,
+    SqliteFile(tempfile::TempDir),
+    Postgres(test_database::TestDatabase),
+}
+
+impl Database {
+    /// An empty database for one server (SQLite: in memory, gone with the server).
+    async fn scratch(self) -> Scratch {
+        match self {
+            Self::Sqlite => Scratch::SqliteMemory,
+            Self::Postgres => Scratch::Postgres(test_database::TestDatabase::create().await),
+        }
+    }
+
+    /// An empty database that outlives its server, for a restart (SQLite: a file).
+    async fn durable(self) -> Scratch {
+        match self {
+            Self::Sqlite => Scratch::SqliteFile(tempfile::tempdir().unwrap()),
+            Self::Postgres => self.scratch().await,
+        }
+    }
+}
+
+impl Scratch {
+    fn url(&self) -> String {
+        match self {
+            Self::SqliteMemory => "sqlite::memory:".into(),
+            Self::SqliteFile(dir) => {
+                format!("sqlite://{}", dir.path().join("identity.db").display())
+            }
+            Self::Postgres(database) => database.url().to_owned(),
+        }
+    }
+
+    /// The ephemeral configuration, on this database.
+    fn config(&self) -> IdentityConfig {
+        IdentityConfig {
+            database_url: self.url(),
+            ..IdentityConfig::ephemeral()
+        }
+    }
+}
+
+/// Runs each listed check once on each database, as `sqlite::<check>` and `postgres::<check>`.
+macro_rules! on_each_database {
+    ($($check:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $check() {
+                super::$check(super::Database::Sqlite).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $check() {
+                super::$check(super::Database::Postgres).await
+            })*
+        }
+    };
+}
+
+on_each_database!(
+    login_200_returns_tokens_and_the_user_with_registrations_but_no_secrets,
+    login_id_matches_email_case_insensitively_and_username_exactly,
+    login_202_when_not_registered_for_the_application_and_no_refresh_token,
+    login_203_then_change_password_completes_it_once,
+    login_212_when_the_tenant_gates_unverified_emails,
+    login_242_then_the_authenticator_code_completes_it_and_a_wrong_code_is_421,
+    login_400_names_each_bad_field_with_fusionauths_codes,
+    bad_input_never_yields_a_500,
+    login_401_without_the_api_key_when_the_application_requires_it,
+    login_404_is_the_same_for_an_unknown_user_and_a_wrong_password,
+    login_409_with_the_lock_action_after_five_failures_in_the_window_then_unlocks,
+    failures_outside_the_window_do_not_lock,
+    login_410_for_an_expired_user_and_423_for_a_locked_one,
+    an_administrator_locks_and_expires_a_user_with_patch,
+    get_user_returns_the_user_without_secrets_and_404_for_unknown_ids,
+    the_login_ip_is_the_body_ip_address_else_x_forwarded_for_else_the_peer,
+    logout_revokes_the_refresh_token_and_global_revokes_all_of_the_users,
+    jwt_validate_refuses_garbage_foreign_and_missing_tokens,
+    kickstart_from_a_file_uses_env_variables_and_bad_files_fail_clearly,
+    the_no_kickstart_option_starts_empty,
+    deleting_a_registration_then_the_user_takes_their_access_and_refresh_tokens,
+    a_restart_on_the_same_database_loses_nothing_and_does_not_kickstart_again,
+);
+
 /// A running identity server and a client for it.
 struct TestIdentity {
     server: IdentityServer,
     http: reqwest::Client,
+    /// The server's database, when this value owns it.
+    _database: Option<Scratch>,
 }
 
 /// A response, read whole.
@@ -34,10 +138,23 @@ impl Reply {
     }
 }
 
-async fn spawn_identity() -> TestIdentity {
-    spawn_with(IdentityConfig::ephemeral()).await
+/// The demo server on an empty database of its own.
+async fn spawn_identity(db: Database) -> TestIdentity {
+    spawn_on(db, |config| config).await
 }
 
+/// A server on an empty database of its own, configured by `configure`.
+async fn spawn_on(
+    db: Database,
+    configure: impl FnOnce(IdentityConfig) -> IdentityConfig,
+) -> TestIdentity {
+    let scratch = db.scratch().await;
+    let mut id = spawn_with(configure(scratch.config())).await;
+    id._database = Some(scratch);
+    id
+}
+
+/// A server configured by `config`, on whatever database it names.
 async fn spawn_with(config: IdentityConfig) -> TestIdentity {
     let server = IdentityServer::start(config)
         .await
@@ -45,6 +162,7 @@ async fn spawn_with(config: IdentityConfig) -> TestIdentity {
     TestIdentity {
         server,
         http: reqwest::Client::new(),
+        _database: None,
     }
 }
 
@@ -187,9 +305,8 @@ fn keys(value: &Value, out: &mut Vec<String>) {
     }
 }
 
-#[tokio::test]
-async fn login_200_returns_tokens_and_the_user_with_registrations_but_no_secrets() {
-    let id = spawn_identity().await;
+async fn login_200_returns_tokens_and_the_user_with_registrations_but_no_secrets(db: Database) {
+    let id = spawn_identity(db).await;
     let before = now_ms();
     let reply = id.login("alice@example.com", "password", Some(STORE)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -267,9 +384,8 @@ async fn login_200_returns_tokens_and_the_user_with_registrations_but_no_secrets
     }
 }
 
-#[tokio::test]
-async fn login_id_matches_email_case_insensitively_and_username_exactly() {
-    let id = spawn_identity().await;
+async fn login_id_matches_email_case_insensitively_and_username_exactly(db: Database) {
+    let id = spawn_identity(db).await;
     let created = id
         .post(
             "/api/user",
@@ -294,9 +410,8 @@ async fn login_id_matches_email_case_insensitively_and_username_exactly() {
     );
 }
 
-#[tokio::test]
-async fn login_202_when_not_registered_for_the_application_and_no_refresh_token() {
-    let id = spawn_identity().await;
+async fn login_202_when_not_registered_for_the_application_and_no_refresh_token(db: Database) {
+    let id = spawn_identity(db).await;
     let reply = id
         .login("store-only@example.com", "password", Some(FORUMS))
         .await;
@@ -310,9 +425,8 @@ async fn login_202_when_not_registered_for_the_application_and_no_refresh_token(
     assert_eq!(store.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn login_203_then_change_password_completes_it_once() {
-    let id = spawn_identity().await;
+async fn login_203_then_change_password_completes_it_once(db: Database) {
+    let id = spawn_identity(db).await;
     let reply = id
         .login("change-password@example.com", "password", Some(STORE))
         .await;
@@ -367,9 +481,8 @@ async fn login_203_then_change_password_completes_it_once() {
     assert_eq!(after.json()["user"]["passwordChangeRequired"], false);
 }
 
-#[tokio::test]
-async fn login_212_when_the_tenant_gates_unverified_emails() {
-    let id = spawn_identity().await;
+async fn login_212_when_the_tenant_gates_unverified_emails(db: Database) {
+    let id = spawn_identity(db).await;
     let patched = id
         .patch_tenant(json!({ "emailConfiguration": { "verifyEmail": true, "unverified": { "behavior": "Gated" } } }))
         .await;
@@ -394,9 +507,8 @@ async fn login_212_when_the_tenant_gates_unverified_emails() {
     );
 }
 
-#[tokio::test]
-async fn login_242_then_the_authenticator_code_completes_it_and_a_wrong_code_is_421() {
-    let id = spawn_identity().await;
+async fn login_242_then_the_authenticator_code_completes_it_and_a_wrong_code_is_421(db: Database) {
+    let id = spawn_identity(db).await;
     let reply = id
         .login("two-factor@example.com", "password", Some(STORE))
         .await;
@@ -461,9 +573,8 @@ async fn login_242_then_the_authenticator_code_completes_it_and_a_wrong_code_is_
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn login_400_names_each_bad_field_with_fusionauths_codes() {
-    let id = spawn_identity().await;
+async fn login_400_names_each_bad_field_with_fusionauths_codes(db: Database) {
+    let id = spawn_identity(db).await;
     let blank = id
         .post(
             "/api/login",
@@ -517,9 +628,8 @@ async fn login_400_names_each_bad_field_with_fusionauths_codes() {
     );
 }
 
-#[tokio::test]
-async fn bad_input_never_yields_a_500() {
-    let id = spawn_identity().await;
+async fn bad_input_never_yields_a_500(db: Database) {
+    let id = spawn_identity(db).await;
     let huge = json!({ "loginId": "a".repeat(70 * 1024), "password": "x" });
     assert_eq!(
         id.post("/api/login", Some(API_KEY), huge).await.status,
@@ -566,9 +676,8 @@ async fn bad_input_never_yields_a_500() {
     }
 }
 
-#[tokio::test]
-async fn login_401_without_the_api_key_when_the_application_requires_it() {
-    let id = spawn_identity().await;
+async fn login_401_without_the_api_key_when_the_application_requires_it(db: Database) {
+    let id = spawn_identity(db).await;
     let body =
         json!({ "loginId": "alice@example.com", "password": "password", "applicationId": STORE });
     let missing = id.post("/api/login", None, body.clone()).await;
@@ -593,9 +702,8 @@ async fn login_401_without_the_api_key_when_the_application_requires_it() {
     assert_eq!(user.status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn login_404_is_the_same_for_an_unknown_user_and_a_wrong_password() {
-    let id = spawn_identity().await;
+async fn login_404_is_the_same_for_an_unknown_user_and_a_wrong_password(db: Database) {
+    let id = spawn_identity(db).await;
     let unknown = id
         .login("nobody@example.com", "password", Some(STORE))
         .await;
@@ -608,9 +716,10 @@ async fn login_404_is_the_same_for_an_unknown_user_and_a_wrong_password() {
     assert_eq!(wrong.body, "");
 }
 
-#[tokio::test]
-async fn login_409_with_the_lock_action_after_five_failures_in_the_window_then_unlocks() {
-    let id = spawn_identity().await;
+async fn login_409_with_the_lock_action_after_five_failures_in_the_window_then_unlocks(
+    db: Database,
+) {
+    let id = spawn_identity(db).await;
     let patched = id
         .patch_tenant(json!({ "failedAuthenticationConfiguration": { "actionDuration": 2, "actionDurationUnit": "SECONDS" } }))
         .await;
@@ -647,9 +756,8 @@ async fn login_409_with_the_lock_action_after_five_failures_in_the_window_then_u
     assert_eq!(unlocked.status, StatusCode::OK, "{}", unlocked.body);
 }
 
-#[tokio::test]
-async fn failures_outside_the_window_do_not_lock() {
-    let id = spawn_identity().await;
+async fn failures_outside_the_window_do_not_lock(db: Database) {
+    let id = spawn_identity(db).await;
     let patched = id
         .patch_tenant(json!({ "failedAuthenticationConfiguration": { "tooManyAttempts": 2, "resetCountInSeconds": 1 } }))
         .await;
@@ -671,9 +779,8 @@ async fn failures_outside_the_window_do_not_lock() {
     );
 }
 
-#[tokio::test]
-async fn login_410_for_an_expired_user_and_423_for_a_locked_one() {
-    let id = spawn_identity().await;
+async fn login_410_for_an_expired_user_and_423_for_a_locked_one(db: Database) {
+    let id = spawn_identity(db).await;
     assert_eq!(
         id.login_status("expired@example.com", "password", Some(STORE))
             .await,
@@ -692,9 +799,8 @@ async fn login_410_for_an_expired_user_and_423_for_a_locked_one() {
     );
 }
 
-#[tokio::test]
-async fn an_administrator_locks_and_expires_a_user_with_patch() {
-    let id = spawn_identity().await;
+async fn an_administrator_locks_and_expires_a_user_with_patch(db: Database) {
+    let id = spawn_identity(db).await;
     let first = id
         .login("alice@example.com", "password", Some(STORE))
         .await
@@ -784,9 +890,8 @@ async fn an_administrator_locks_and_expires_a_user_with_patch() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
-async fn get_user_returns_the_user_without_secrets_and_404_for_unknown_ids() {
-    let id = spawn_identity().await;
+async fn get_user_returns_the_user_without_secrets_and_404_for_unknown_ids(db: Database) {
+    let id = spawn_identity(db).await;
     let reply = id.get_user(ALICE).await;
     assert_eq!(reply.status, StatusCode::OK);
     let body = reply.json();
@@ -809,9 +914,8 @@ async fn get_user_returns_the_user_without_secrets_and_404_for_unknown_ids() {
     assert_eq!(by_email.json()["user"]["id"], ALICE);
 }
 
-#[tokio::test]
-async fn the_login_ip_is_the_body_ip_address_else_x_forwarded_for_else_the_peer() {
-    let id = spawn_identity().await;
+async fn the_login_ip_is_the_body_ip_address_else_x_forwarded_for_else_the_peer(db: Database) {
+    let id = spawn_identity(db).await;
     let with_body = json!({ "loginId": "alice@example.com", "password": "password", "applicationId": STORE, "ipAddress": "203.0.113.7" });
     let reply = id
         .send(
@@ -849,9 +953,8 @@ async fn the_login_ip_is_the_body_ip_address_else_x_forwarded_for_else_the_peer(
     assert_eq!(logins[2]["loginId"], "alice@example.com");
 }
 
-#[tokio::test]
-async fn logout_revokes_the_refresh_token_and_global_revokes_all_of_the_users() {
-    let id = spawn_identity().await;
+async fn logout_revokes_the_refresh_token_and_global_revokes_all_of_the_users(db: Database) {
+    let id = spawn_identity(db).await;
     let first = id
         .login("alice@example.com", "password", Some(STORE))
         .await
@@ -924,9 +1027,8 @@ async fn logout_revokes_the_refresh_token_and_global_revokes_all_of_the_users() 
     );
 }
 
-#[tokio::test]
-async fn jwt_validate_refuses_garbage_foreign_and_missing_tokens() {
-    let id = spawn_identity().await;
+async fn jwt_validate_refuses_garbage_foreign_and_missing_tokens(db: Database) {
+    let id = spawn_identity(db).await;
     assert_eq!(
         id.validate("not.a.jwt").await.status,
         StatusCode::UNAUTHORIZED
@@ -937,7 +1039,7 @@ async fn jwt_validate_refuses_garbage_foreign_and_missing_tokens() {
             .status,
         StatusCode::UNAUTHORIZED
     );
-    let other = spawn_identity().await;
+    let other = spawn_identity(db).await;
     let foreign = other
         .login("alice@example.com", "password", Some(STORE))
         .await
@@ -950,8 +1052,7 @@ async fn jwt_validate_refuses_garbage_foreign_and_missing_tokens() {
     );
 }
 
-#[tokio::test]
-async fn kickstart_from_a_file_uses_env_variables_and_bad_files_fail_clearly() {
+async fn kickstart_from_a_file_uses_env_variables_and_bad_files_fail_clearly(db: Database) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kickstart.json");
     let key = "K".repeat(40);
@@ -970,9 +1071,9 @@ async fn kickstart_from_a_file_uses_env_variables_and_bad_files_fail_clearly() {
         }"##,
     )
     .unwrap();
-    let id = spawn_with(IdentityConfig {
+    let id = spawn_on(db, |config| IdentityConfig {
         kickstart: KickstartSource::File(path.clone()),
-        ..IdentityConfig::ephemeral()
+        ..config
     })
     .await;
     let reply = id
@@ -996,9 +1097,10 @@ async fn kickstart_from_a_file_uses_env_variables_and_bad_files_fail_clearly() {
         r#"{ "requests": [{ "method": "POST", "url": "/api/application/x", "body": {} }] }"#,
     )
     .unwrap();
+    let scratch = db.scratch().await;
     let error = IdentityServer::start(IdentityConfig {
         kickstart: KickstartSource::File(path),
-        ..IdentityConfig::ephemeral()
+        ..scratch.config()
     })
     .await
     .unwrap_err();
@@ -1009,11 +1111,10 @@ async fn kickstart_from_a_file_uses_env_variables_and_bad_files_fail_clearly() {
     );
 }
 
-#[tokio::test]
-async fn the_no_kickstart_option_starts_empty() {
-    let id = spawn_with(IdentityConfig {
+async fn the_no_kickstart_option_starts_empty(db: Database) {
+    let id = spawn_on(db, |config| IdentityConfig {
         kickstart: KickstartSource::None,
-        ..IdentityConfig::ephemeral()
+        ..config
     })
     .await;
     let alice = json!({ "loginId": "alice@example.com", "password": "password" });
@@ -1030,14 +1131,66 @@ async fn the_no_kickstart_option_starts_empty() {
     assert_eq!(status.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn a_restart_on_the_same_database_loses_nothing_and_does_not_kickstart_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("identity.db").display());
-    let config = IdentityConfig {
-        database_url: url,
-        ..IdentityConfig::ephemeral()
+async fn deleting_a_registration_then_the_user_takes_their_access_and_refresh_tokens(db: Database) {
+    let id = spawn_identity(db).await;
+    let login = id
+        .login("alice@example.com", "password", Some(STORE))
+        .await
+        .json();
+    let refresh_token = login["refreshToken"].as_str().unwrap();
+    let deregister = |application: &str| {
+        id.http
+            .delete(id.url(&format!("/api/user/registration/{ALICE}/{application}")))
+            .header("Authorization", API_KEY)
     };
+    assert_eq!(id.send(deregister(FORUMS)).await.status, StatusCode::OK);
+    assert_eq!(
+        id.send(deregister(FORUMS)).await.status,
+        StatusCode::NOT_FOUND,
+        "already gone"
+    );
+    assert_eq!(
+        id.login_status("alice@example.com", "password", Some(FORUMS))
+            .await,
+        StatusCode::ACCEPTED,
+        "no longer registered for the Forums"
+    );
+    assert_eq!(
+        id.login_status("alice@example.com", "password", Some(STORE))
+            .await,
+        StatusCode::OK,
+        "still registered for the Store"
+    );
+    assert_eq!(
+        id.refresh(refresh_token).await.status,
+        StatusCode::OK,
+        "the Store's refresh token is untouched"
+    );
+
+    let hard_delete = id
+        .send(
+            id.http
+                .delete(id.url(&format!("/api/user/{ALICE}?hardDelete=true")))
+                .header("Authorization", API_KEY),
+        )
+        .await;
+    assert_eq!(hard_delete.status, StatusCode::OK);
+    assert_eq!(id.get_user(ALICE).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        id.refresh(refresh_token).await.status,
+        StatusCode::BAD_REQUEST,
+        "the user's refresh tokens went with them"
+    );
+    assert_eq!(
+        id.login_status("alice@example.com", "password", Some(STORE))
+            .await,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn a_restart_on_the_same_database_loses_nothing_and_does_not_kickstart_again(db: Database) {
+    let database = db.durable().await;
+    let config = database.config();
 
     let id = spawn_with(config.clone()).await;
     let login = id

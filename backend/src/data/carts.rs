@@ -1,7 +1,8 @@
 //! Products and carts.
 
+use crate::db::{Db, with_pool};
 use shared::model::CartItem;
-use sqlx::{FromRow, SqlitePool};
+use sqlx::FromRow;
 
 /// Most of one product a cart holds.
 pub const MAX_QUANTITY: u32 = 99;
@@ -34,19 +35,21 @@ pub struct Product {
 /// The carts repository.
 #[derive(Clone, Debug)]
 pub struct Carts {
-    pool: SqlitePool,
+    db: Db,
 }
 
 impl Carts {
-    pub(super) fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+    pub(super) fn new(db: Db) -> Self {
+        Self { db }
     }
 
     /// The catalog, by name.
     pub async fn products(&self) -> Result<Vec<Product>, sqlx::Error> {
-        sqlx::query_as("SELECT sku, name, price_cents FROM products ORDER BY name")
-            .fetch_all(&self.pool)
-            .await
+        with_pool!(&self.db, |pool| {
+            sqlx::query_as("SELECT sku, name, price_cents FROM products ORDER BY name")
+                .fetch_all(pool)
+                .await
+        })
     }
 
     /// The user's cart lines, oldest first.
@@ -58,13 +61,15 @@ impl Carts {
             quantity: i64,
             price_cents: i64,
         }
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT c.sku, p.name, c.quantity, p.price_cents FROM cart_items c JOIN products p ON p.sku = c.sku
-             WHERE c.user_id = ? ORDER BY c.added_at, c.sku",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<Row> = with_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT c.sku, p.name, c.quantity, p.price_cents FROM cart_items c JOIN products p ON p.sku = c.sku
+                 WHERE c.user_id = $1 ORDER BY c.added_at, c.sku",
+            )
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+        })?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -86,34 +91,45 @@ impl Carts {
         if !(1..=MAX_QUANTITY).contains(&quantity) {
             return Err(CartError::BadQuantity);
         }
-        let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM products WHERE sku = ?")
-            .bind(sku)
-            .fetch_optional(&self.pool)
-            .await?;
-        if known.is_none() {
+        let known = with_pool!(&self.db, |pool| {
+            sqlx::query("SELECT 1 FROM products WHERE sku = $1")
+                .bind(sku)
+                .fetch_optional(pool)
+                .await
+                .map(|row| row.is_some())
+        })?;
+        if !known {
             return Err(CartError::UnknownProduct(sku.to_owned()));
         }
-        sqlx::query(
-            "INSERT INTO cart_items (user_id, sku, quantity, added_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (user_id, sku) DO UPDATE SET quantity = MIN(?5, quantity + excluded.quantity)",
-        )
-        .bind(user_id)
-        .bind(sku)
-        .bind(i64::from(quantity))
-        .bind(super::now_ms())
-        .bind(i64::from(MAX_QUANTITY))
-        .execute(&self.pool)
-        .await?;
+        with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO cart_items (user_id, sku, quantity, added_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (user_id, sku) DO UPDATE SET quantity =
+                    CASE WHEN cart_items.quantity + excluded.quantity > $5 THEN $5
+                         ELSE cart_items.quantity + excluded.quantity END",
+            )
+            .bind(user_id)
+            .bind(sku)
+            .bind(i64::from(quantity))
+            .bind(super::now_ms())
+            .bind(i64::from(MAX_QUANTITY))
+            .execute(pool)
+            .await
+            .map(drop)
+        })?;
         Ok(())
     }
 
     /// Removes `sku` from the cart; false when it was not there.
     pub async fn remove(&self, user_id: &str, sku: &str) -> Result<bool, CartError> {
-        let done = sqlx::query("DELETE FROM cart_items WHERE user_id = ? AND sku = ?")
-            .bind(user_id)
-            .bind(sku)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        let done = with_pool!(&self.db, |pool| {
+            sqlx::query("DELETE FROM cart_items WHERE user_id = $1 AND sku = $2")
+                .bind(user_id)
+                .bind(sku)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(done == 1)
     }
 }

@@ -1,5 +1,6 @@
 //! A site's own data (carts and products for the Store, posts for the Forums): repositories over
-//! SQLite through sqlx, migrations in `backend/migrations/app`. Handlers call these and know no SQL.
+//! SQLite or PostgreSQL through sqlx, migrations in `backend/migrations/app/{sqlite,postgres}`.
+//! Handlers call these and know no SQL.
 
 mod carts;
 mod posts;
@@ -7,8 +8,12 @@ mod posts;
 pub use carts::{CartError, Carts, Product};
 pub use posts::{PostError, Posts};
 
+use crate::db::Db;
 use anyhow::Context as _;
-use sqlx::SqlitePool;
+use sqlx::migrate::Migrator;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/app/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/app/postgres");
 
 /// A site's data.
 #[derive(Clone, Debug)]
@@ -17,27 +22,27 @@ pub struct Data {
     pub carts: Carts,
     /// Forum posts.
     pub posts: Posts,
-    pool: SqlitePool,
+    db: Db,
 }
 
 impl Data {
-    /// Opens the site's database and runs the migrations.
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let pool = crate::sqlite::open(url).await?;
-        sqlx::migrate!("./migrations/app")
-            .run(&pool)
+    /// Opens the site's database and runs the migrations. `schema` is where the site's tables
+    /// live in a PostgreSQL database (its label, e.g. `store`); SQLite ignores it.
+    pub async fn connect(url: &str, schema: &str) -> anyhow::Result<Self> {
+        let db = Db::open(url, schema).await?;
+        db.migrate(&SQLITE_MIGRATIONS, &POSTGRES_MIGRATIONS)
             .await
             .context("cannot migrate the site database")?;
         Ok(Self {
-            carts: Carts::new(pool.clone()),
-            posts: Posts::new(pool.clone()),
-            pool,
+            carts: Carts::new(db.clone()),
+            posts: Posts::new(db.clone()),
+            db,
         })
     }
 
-    /// The pool, shared with the SQLite session store.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// The database, shared with the session store that lives in it.
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 }
 

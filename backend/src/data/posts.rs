@@ -1,7 +1,8 @@
 //! Forum posts.
 
+use crate::db::{Db, with_pool};
 use shared::model::Post;
-use sqlx::{FromRow, SqlitePool};
+use sqlx::FromRow;
 
 /// Longest title, in characters.
 pub const MAX_TITLE: usize = 120;
@@ -25,12 +26,12 @@ pub enum PostError {
 /// The posts repository.
 #[derive(Clone, Debug)]
 pub struct Posts {
-    pool: SqlitePool,
+    db: Db,
 }
 
 impl Posts {
-    pub(super) fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+    pub(super) fn new(db: Db) -> Self {
+        Self { db }
     }
 
     /// The newest `limit` posts, newest first.
@@ -43,12 +44,14 @@ impl Posts {
             body: String,
             created_at: i64,
         }
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, author_name, title, body, created_at FROM posts ORDER BY created_at DESC, id DESC LIMIT ?",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<Row> = with_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT id, author_name, title, body, created_at FROM posts ORDER BY created_at DESC, id DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })?;
         Ok(rows
             .into_iter()
             .map(|r| Post {
@@ -76,16 +79,18 @@ impl Posts {
         if body.is_empty() || body.chars().count() > MAX_BODY {
             return Err(PostError::BadBody);
         }
-        let id = sqlx::query_scalar(
-            "INSERT INTO posts (author_id, author_name, title, body, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(author_id)
-        .bind(author_name)
-        .bind(title)
-        .bind(body)
-        .bind(super::now_ms())
-        .fetch_one(&self.pool)
-        .await?;
+        let id: i64 = with_pool!(&self.db, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO posts (author_id, author_name, title, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(author_id)
+            .bind(author_name)
+            .bind(title)
+            .bind(body)
+            .bind(super::now_ms())
+            .fetch_one(pool)
+            .await
+        })?;
         Ok(id)
     }
 }

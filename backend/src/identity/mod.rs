@@ -43,7 +43,8 @@ pub enum KickstartSource {
 pub struct IdentityConfig {
     /// Listen address; port 0 picks a free port.
     pub addr: SocketAddr,
-    /// SQLite URL, e.g. `sqlite://data/identity.db` or `sqlite::memory:`.
+    /// Database URL: SQLite, e.g. `sqlite://data/identity.db` or `sqlite::memory:`, or
+    /// PostgreSQL, e.g. `postgres://user:pass@host/db` (tables in its schema `identity`).
     pub database_url: String,
     /// Seed data for an empty database.
     pub kickstart: KickstartSource,

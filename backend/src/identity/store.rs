@@ -1,18 +1,23 @@
-//! The identity server's storage: a repository over SQLite (sqlx, migrations in
-//! `backend/migrations/identity`). Handlers call these methods and know no SQL.
+//! The identity server's storage: a repository over SQLite or PostgreSQL (sqlx, migrations in
+//! `backend/migrations/identity/{sqlite,postgres}`). Handlers call these methods and know no SQL.
 
 use super::password::PasswordHash;
+use crate::db::{Db, with_pool};
 use crate::fusionauth::model::{Registration, User, UserAction};
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use sqlx::{FromRow, SqlitePool};
+use sqlx::FromRow;
+use sqlx::migrate::Migrator;
 use uuid::Uuid;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/identity/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/identity/postgres");
 
 /// The identity server's database.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    db: Db,
 }
 
 /// A user as stored, password hash included. Turned into the wire [`User`] by [`Store::user_view`].
@@ -270,63 +275,78 @@ pub fn digest(secret: &str) -> String {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `url` and runs the migrations.
-    /// `sqlite::memory:` gives a private in-memory database, for tests.
+    /// Opens (creating if needed) the database at `url` and runs the migrations: a SQLite URL
+    /// (`sqlite::memory:` gives a private in-memory database, for tests), or a PostgreSQL URL,
+    /// whose schema `identity` holds the tables.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let pool = crate::sqlite::open(url)
+        let db = Db::open(url, "identity")
             .await
             .context("cannot open the identity database")?;
-        sqlx::migrate!("./migrations/identity")
-            .run(&pool)
+        db.migrate(&SQLITE_MIGRATIONS, &POSTGRES_MIGRATIONS)
             .await
             .context("cannot migrate the identity database")?;
-        Ok(Self { pool })
+        Ok(Self { db })
     }
 
     /// True when nothing was ever stored: kickstart runs only then, as in FusionAuth.
     pub async fn is_empty(&self) -> anyhow::Result<bool> {
-        let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants")
-            .fetch_one(&self.pool)
-            .await?;
+        let tenants: i64 = with_pool!(&self.db, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM tenants")
+                .fetch_one(pool)
+                .await
+        })?;
         Ok(tenants == 0)
     }
 
     /// A stored setting.
     pub async fn setting(&self, name: &str) -> anyhow::Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+        Ok(with_pool!(&self.db, |pool| {
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
                 .bind(name)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+                .fetch_optional(pool)
+                .await
+        })?)
     }
 
     /// Stores a setting.
     pub async fn set_setting(&self, name: &str, value: &str) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+        with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO settings (name, value) VALUES ($1, $2)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            )
             .bind(name)
             .bind(value)
-            .execute(&self.pool)
-            .await?;
+            .execute(pool)
+            .await
+            .map(drop)
+        })?;
         Ok(())
     }
 
     /// Creates the tenant unless it exists.
     pub async fn ensure_tenant(&self, id: Uuid, name: &str) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO tenants (id, name) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
+        with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+            )
             .bind(id.to_string())
             .bind(name)
-            .execute(&self.pool)
-            .await?;
+            .execute(pool)
+            .await
+            .map(drop)
+        })?;
         Ok(())
     }
 
     /// The tenant's raw configuration JSON, if the tenant exists.
     pub async fn tenant_config_json(&self, id: Uuid) -> anyhow::Result<Option<serde_json::Value>> {
-        let text: Option<String> = sqlx::query_scalar("SELECT config FROM tenants WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+        let text: Option<String> = with_pool!(&self.db, |pool| {
+            sqlx::query_scalar("SELECT config FROM tenants WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(pool)
+                .await
+        })?;
         Ok(text.map(|t| serde_json::from_str(&t).unwrap_or_default()))
     }
 
@@ -345,31 +365,39 @@ impl Store {
         id: Uuid,
         config: &serde_json::Value,
     ) -> anyhow::Result<()> {
-        sqlx::query("UPDATE tenants SET config = ? WHERE id = ?")
-            .bind(config.to_string())
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
+        with_pool!(&self.db, |pool| {
+            sqlx::query("UPDATE tenants SET config = $1 WHERE id = $2")
+                .bind(config.to_string())
+                .bind(id.to_string())
+                .execute(pool)
+                .await
+                .map(drop)
+        })?;
         Ok(())
     }
 
     /// Stores an API key (its digest).
     pub async fn add_api_key(&self, key: &str, description: Option<&str>) -> anyhow::Result<()> {
-        sqlx::query(
-            "INSERT INTO api_keys (key_hash, description) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(digest(key))
-        .bind(description)
-        .execute(&self.pool)
-        .await?;
+        with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO api_keys (key_hash, description) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(digest(key))
+            .bind(description)
+            .execute(pool)
+            .await
+            .map(drop)
+        })?;
         Ok(())
     }
 
     /// The digests of every stored API key.
     pub async fn api_key_digests(&self) -> anyhow::Result<std::collections::HashSet<String>> {
-        let digests: Vec<String> = sqlx::query_scalar("SELECT key_hash FROM api_keys")
-            .fetch_all(&self.pool)
-            .await?;
+        let digests: Vec<String> = with_pool!(&self.db, |pool| {
+            sqlx::query_scalar("SELECT key_hash FROM api_keys")
+                .fetch_all(pool)
+                .await
+        })?;
         Ok(digests.into_iter().collect())
     }
 
@@ -379,33 +407,38 @@ impl Store {
         app: &ApplicationRecord,
         now: i64,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO applications (id, tenant_id, name, roles, require_authentication, generate_refresh_tokens, jwt_ttl_seconds, refresh_ttl_minutes, insert_instant)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&app.id)
-        .bind(&app.tenant_id)
-        .bind(&app.name)
-        .bind(&app.roles)
-        .bind(app.require_authentication)
-        .bind(app.generate_refresh_tokens)
-        .bind(app.jwt_ttl_seconds)
-        .bind(app.refresh_ttl_minutes)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let done = with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO applications (id, tenant_id, name, roles, require_authentication, generate_refresh_tokens, jwt_ttl_seconds, refresh_ttl_minutes, insert_instant)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&app.id)
+            .bind(&app.tenant_id)
+            .bind(&app.name)
+            .bind(&app.roles)
+            .bind(app.require_authentication)
+            .bind(app.generate_refresh_tokens)
+            .bind(app.jwt_ttl_seconds)
+            .bind(app.refresh_ttl_minutes)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(done == 1)
     }
 
     /// Every application, by id.
     pub async fn applications(
         &self,
     ) -> anyhow::Result<std::collections::HashMap<Uuid, ApplicationRecord>> {
-        let apps: Vec<ApplicationRecord> = sqlx::query_as(
-            "SELECT id, tenant_id, name, roles, require_authentication, generate_refresh_tokens, jwt_ttl_seconds, refresh_ttl_minutes FROM applications",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let apps: Vec<ApplicationRecord> = with_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT id, tenant_id, name, roles, require_authentication, generate_refresh_tokens, jwt_ttl_seconds, refresh_ttl_minutes FROM applications",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
         Ok(apps
             .into_iter()
             .filter_map(|app| Some((Uuid::parse_str(&app.id).ok()?, app)))
@@ -420,125 +453,145 @@ impl Store {
         prevent_login: bool,
         temporal: bool,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO user_action_definitions (id, name, prevent_login, temporal) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(id.to_string())
-        .bind(name)
-        .bind(prevent_login)
-        .bind(temporal)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let done = with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO user_action_definitions (id, name, prevent_login, temporal) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(id.to_string())
+            .bind(name)
+            .bind(prevent_login)
+            .bind(temporal)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(done == 1)
     }
 
     /// The name of a defined user action.
     pub async fn action_definition_name(&self, id: Uuid) -> anyhow::Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT name FROM user_action_definitions WHERE id = ?")
+        Ok(with_pool!(&self.db, |pool| {
+            sqlx::query_scalar("SELECT name FROM user_action_definitions WHERE id = $1")
                 .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+                .fetch_optional(pool)
+                .await
+        })?)
     }
 
     /// Creates a user; false when the id, email or username is taken.
     pub async fn insert_user(&self, user: &UserRecord) -> anyhow::Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO users (id, tenant_id, email, username, first_name, last_name, full_name, active, verified,
-                password_change_required, password_change_reason, expiry, encryption_scheme, factor, salt, password_hash,
-                two_factor_secret, two_factor_method_id, data, insert_instant, last_login_instant, last_login_ip, password_last_update_instant)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(&user.id)
-        .bind(&user.tenant_id)
-        .bind(&user.email)
-        .bind(&user.username)
-        .bind(&user.first_name)
-        .bind(&user.last_name)
-        .bind(&user.full_name)
-        .bind(user.active)
-        .bind(user.verified)
-        .bind(user.password_change_required)
-        .bind(&user.password_change_reason)
-        .bind(user.expiry)
-        .bind(&user.encryption_scheme)
-        .bind(user.factor)
-        .bind(&user.salt)
-        .bind(&user.password_hash)
-        .bind(&user.two_factor_secret)
-        .bind(&user.two_factor_method_id)
-        .bind(&user.data)
-        .bind(user.insert_instant)
-        .bind(user.last_login_instant)
-        .bind(&user.last_login_ip)
-        .bind(user.password_last_update_instant)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let done = with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO users (id, tenant_id, email, username, first_name, last_name, full_name, active, verified,
+                    password_change_required, password_change_reason, expiry, encryption_scheme, factor, salt, password_hash,
+                    two_factor_secret, two_factor_method_id, data, insert_instant, last_login_instant, last_login_ip, password_last_update_instant)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) ON CONFLICT DO NOTHING",
+            )
+            .bind(&user.id)
+            .bind(&user.tenant_id)
+            .bind(&user.email)
+            .bind(&user.username)
+            .bind(&user.first_name)
+            .bind(&user.last_name)
+            .bind(&user.full_name)
+            .bind(user.active)
+            .bind(user.verified)
+            .bind(user.password_change_required)
+            .bind(&user.password_change_reason)
+            .bind(user.expiry)
+            .bind(&user.encryption_scheme)
+            .bind(user.factor)
+            .bind(&user.salt)
+            .bind(&user.password_hash)
+            .bind(&user.two_factor_secret)
+            .bind(&user.two_factor_method_id)
+            .bind(&user.data)
+            .bind(user.insert_instant)
+            .bind(user.last_login_instant)
+            .bind(&user.last_login_ip)
+            .bind(user.password_last_update_instant)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(done == 1)
     }
 
     /// Writes every mutable column of `user` back.
     pub async fn update_user(&self, user: &UserRecord) -> anyhow::Result<()> {
-        sqlx::query(
-            "UPDATE users SET email = ?, username = ?, first_name = ?, last_name = ?, full_name = ?, active = ?, verified = ?,
-                password_change_required = ?, password_change_reason = ?, expiry = ?, encryption_scheme = ?, factor = ?, salt = ?,
-                password_hash = ?, two_factor_secret = ?, two_factor_method_id = ?, data = ?, last_login_instant = ?, last_login_ip = ?,
-                password_last_update_instant = ?
-             WHERE id = ?",
-        )
-        .bind(&user.email)
-        .bind(&user.username)
-        .bind(&user.first_name)
-        .bind(&user.last_name)
-        .bind(&user.full_name)
-        .bind(user.active)
-        .bind(user.verified)
-        .bind(user.password_change_required)
-        .bind(&user.password_change_reason)
-        .bind(user.expiry)
-        .bind(&user.encryption_scheme)
-        .bind(user.factor)
-        .bind(&user.salt)
-        .bind(&user.password_hash)
-        .bind(&user.two_factor_secret)
-        .bind(&user.two_factor_method_id)
-        .bind(&user.data)
-        .bind(user.last_login_instant)
-        .bind(&user.last_login_ip)
-        .bind(user.password_last_update_instant)
-        .bind(&user.id)
-        .execute(&self.pool)
-        .await?;
+        with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "UPDATE users SET email = $1, username = $2, first_name = $3, last_name = $4, full_name = $5, active = $6, verified = $7,
+                    password_change_required = $8, password_change_reason = $9, expiry = $10, encryption_scheme = $11, factor = $12, salt = $13,
+                    password_hash = $14, two_factor_secret = $15, two_factor_method_id = $16, data = $17, last_login_instant = $18, last_login_ip = $19,
+                    password_last_update_instant = $20
+                 WHERE id = $21",
+            )
+            .bind(&user.email)
+            .bind(&user.username)
+            .bind(&user.first_name)
+            .bind(&user.last_name)
+            .bind(&user.full_name)
+            .bind(user.active)
+            .bind(user.verified)
+            .bind(user.password_change_required)
+            .bind(&user.password_change_reason)
+            .bind(user.expiry)
+            .bind(&user.encryption_scheme)
+            .bind(user.factor)
+            .bind(&user.salt)
+            .bind(&user.password_hash)
+            .bind(&user.two_factor_secret)
+            .bind(&user.two_factor_method_id)
+            .bind(&user.data)
+            .bind(user.last_login_instant)
+            .bind(&user.last_login_ip)
+            .bind(user.password_last_update_instant)
+            .bind(&user.id)
+            .execute(pool)
+            .await
+            .map(drop)
+        })?;
         Ok(())
     }
 
     /// Deletes a user and everything of theirs.
     pub async fn delete_user(&self, id: Uuid) -> anyhow::Result<bool> {
-        let done = sqlx::query("DELETE FROM users WHERE id = ?")
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        let done = with_pool!(&self.db, |pool| {
+            sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(id.to_string())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(done == 1)
     }
 
     /// A user by email (case-insensitive) or username (exact).
     pub async fn user_by_login_id(&self, login_id: &str) -> anyhow::Result<Option<UserRecord>> {
-        Ok(
-            sqlx::query_as("SELECT * FROM users WHERE email = ? OR username = ? LIMIT 1")
+        // SQLite's column compares NOCASE; PostgreSQL's unique index is on lower(email).
+        let sql = match self.db {
+            Db::Sqlite(_) => "SELECT * FROM users WHERE email = $1 OR username = $1 LIMIT 1",
+            Db::Postgres(_) => {
+                "SELECT * FROM users WHERE lower(email) = lower($1) OR username = $1 LIMIT 1"
+            }
+        };
+        Ok(with_pool!(&self.db, |pool| {
+            sqlx::query_as(sql)
                 .bind(login_id)
-                .bind(login_id)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+                .fetch_optional(pool)
+                .await
+        })?)
     }
 
     /// A user by id.
     pub async fn user_by_id(&self, id: Uuid) -> anyhow::Result<Option<UserRecord>> {
-        Ok(sqlx::query_as("SELECT * FROM users WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(with_pool!(&self.db, |pool| {
+            sqlx::query_as("SELECT * FROM users WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(pool)
+                .await
+        })?)
     }
 
     /// Registers a user for an application; false when already registered.
@@ -547,20 +600,23 @@ impl Store {
         user_id: Uuid,
         registration: &Registration,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO registrations (id, user_id, application_id, roles, username, verified, insert_instant)
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(registration.id.to_string())
-        .bind(user_id.to_string())
-        .bind(registration.application_id.to_string())
-        .bind(serde_json::to_string(&registration.roles)?)
-        .bind(&registration.username)
-        .bind(registration.verified)
-        .bind(registration.insert_instant.unwrap_or_default())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let done = with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO registrations (id, user_id, application_id, roles, username, verified, insert_instant)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            )
+            .bind(registration.id.to_string())
+            .bind(user_id.to_string())
+            .bind(registration.application_id.to_string())
+            .bind(serde_json::to_string(&registration.roles)?)
+            .bind(&registration.username)
+            .bind(registration.verified)
+            .bind(registration.insert_instant.unwrap_or_default())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(done == 1)
     }
 
     /// Removes a user's registration for an application; false when there was none.
@@ -569,13 +625,15 @@ impl Store {
         user_id: Uuid,
         application_id: Uuid,
     ) -> anyhow::Result<bool> {
-        let done =
-            sqlx::query("DELETE FROM registrations WHERE user_id = ? AND application_id = ?")
+        let done = with_pool!(&self.db, |pool| {
+            sqlx::query("DELETE FROM registrations WHERE user_id = $1 AND application_id = $2")
                 .bind(user_id.to_string())
                 .bind(application_id.to_string())
-                .execute(&self.pool)
-                .await?;
-        Ok(done.rows_affected() > 0)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(done > 0)
     }
 
     /// Records a successful login: a login record, from which a trigger updates the user's and
@@ -588,14 +646,17 @@ impl Store {
         ip: Option<&str>,
         now: i64,
     ) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO login_records (user_id, application_id, instant, ip_address, login_id) VALUES (?, ?, ?, ?, ?)")
-            .bind(user_id.to_string())
-            .bind(application_id.map(|a| a.to_string()))
-            .bind(now)
-            .bind(ip)
-            .bind(login_id)
-            .execute(&self.pool)
-            .await?;
+        with_pool!(&self.db, |pool| {
+            sqlx::query("INSERT INTO login_records (user_id, application_id, instant, ip_address, login_id) VALUES ($1, $2, $3, $4, $5)")
+                .bind(user_id.to_string())
+                .bind(application_id.map(|a| a.to_string()))
+                .bind(now)
+                .bind(ip)
+                .bind(login_id)
+                .execute(pool)
+                .await
+                .map(drop)
+        })?;
         Ok(())
     }
 
@@ -605,13 +666,15 @@ impl Store {
         user_id: Uuid,
         limit: i64,
     ) -> anyhow::Result<Vec<(Option<String>, i64, Option<String>, Option<String>)>> {
-        Ok(sqlx::query_as(
-            "SELECT application_id, instant, ip_address, login_id FROM login_records WHERE user_id = ? ORDER BY id DESC LIMIT ?",
-        )
-        .bind(user_id.to_string())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(with_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT application_id, instant, ip_address, login_id FROM login_records WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(user_id.to_string())
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })?)
     }
 
     /// The wire view of a stored user: no password, salt, hash or TOTP secret.
@@ -626,13 +689,15 @@ impl Store {
             insert_instant: i64,
             last_login_instant: Option<i64>,
         }
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, application_id, roles, username, verified, insert_instant, last_login_instant
-             FROM registrations WHERE user_id = ? ORDER BY insert_instant, id",
-        )
-        .bind(&record.id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<Row> = with_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT id, application_id, roles, username, verified, insert_instant, last_login_instant
+                 FROM registrations WHERE user_id = $1 ORDER BY insert_instant, id",
+            )
+            .bind(&record.id)
+            .fetch_all(pool)
+            .await
+        })?;
         let registrations = rows
             .into_iter()
             .map(|r| Registration {
@@ -681,47 +746,54 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> anyhow::Result<()> {
-        sqlx::query(
-            "INSERT INTO refresh_tokens (id, token_hash, user_id, application_id, insert_instant, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id.to_string())
-        .bind(digest(token))
-        .bind(user_id.to_string())
-        .bind(application_id.to_string())
-        .bind(now)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
+        with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO refresh_tokens (id, token_hash, user_id, application_id, insert_instant, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id.to_string())
+            .bind(digest(token))
+            .bind(user_id.to_string())
+            .bind(application_id.to_string())
+            .bind(now)
+            .bind(expires_at)
+            .execute(pool)
+            .await
+            .map(drop)
+        })?;
         Ok(())
     }
 
     /// A refresh token by its value.
     pub async fn refresh_token(&self, token: &str) -> anyhow::Result<Option<RefreshTokenRecord>> {
-        Ok(sqlx::query_as(
-            "SELECT id, user_id, application_id, expires_at FROM refresh_tokens WHERE token_hash = ?",
-        )
-        .bind(digest(token))
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(with_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT id, user_id, application_id, expires_at FROM refresh_tokens WHERE token_hash = $1",
+            )
+            .bind(digest(token))
+            .fetch_optional(pool)
+            .await
+        })?)
     }
 
     /// Revokes one refresh token; returns its owner if it existed.
     pub async fn revoke_refresh_token(&self, token: &str) -> anyhow::Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("DELETE FROM refresh_tokens WHERE token_hash = ? RETURNING user_id")
+        Ok(with_pool!(&self.db, |pool| {
+            sqlx::query_scalar("DELETE FROM refresh_tokens WHERE token_hash = $1 RETURNING user_id")
                 .bind(digest(token))
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+                .fetch_optional(pool)
+                .await
+        })?)
     }
 
     /// Revokes every refresh token of a user.
     pub async fn revoke_user_refresh_tokens(&self, user_id: &str) -> anyhow::Result<u64> {
-        Ok(sqlx::query("DELETE FROM refresh_tokens WHERE user_id = ?")
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        Ok(with_pool!(&self.db, |pool| {
+            sqlx::query("DELETE FROM refresh_tokens WHERE user_id = $1")
+                .bind(user_id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?)
     }
 
     /// Counts a failed login inside the window; returns the count including this one.
@@ -764,40 +836,44 @@ impl Store {
         window_ms: i64,
     ) -> anyhow::Result<i64> {
         let sql = format!(
-            "INSERT INTO {table} ({column}, count, first_failure) VALUES (?1, 1, ?2)
+            "INSERT INTO {table} ({column}, count, first_failure) VALUES ($1, 1, $2)
              ON CONFLICT ({column}) DO UPDATE SET
-                count = CASE WHEN ?2 - first_failure > ?3 THEN 1 ELSE count + 1 END,
-                first_failure = CASE WHEN ?2 - first_failure > ?3 THEN ?2 ELSE first_failure END
+                count = CASE WHEN $2 - {table}.first_failure > $3 THEN 1 ELSE {table}.count + 1 END,
+                first_failure = CASE WHEN $2 - {table}.first_failure > $3 THEN $2 ELSE {table}.first_failure END
              RETURNING count"
         );
-        Ok(sqlx::query_scalar(&sql)
-            .bind(key)
-            .bind(now)
-            .bind(window_ms)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(with_pool!(&self.db, |pool| {
+            sqlx::query_scalar(&sql)
+                .bind(key)
+                .bind(now)
+                .bind(window_ms)
+                .fetch_one(pool)
+                .await
+        })?)
     }
 
     /// Applies an action to a user (and forgets the counted failures).
     pub async fn add_user_action(&self, user_id: &str, action: &UserAction) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO user_actions (id, user_id, action_id, name, reason, reason_code, expiry) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(Uuid::new_v4().to_string())
-        .bind(user_id)
-        .bind(action.action_id.to_string())
-        .bind(&action.name)
-        .bind(&action.reason)
-        .bind(&action.reason_code)
-        .bind(action.expiry)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM failed_logins WHERE user_id = ?")
+        with_pool!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO user_actions (id, user_id, action_id, name, reason, reason_code, expiry) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(Uuid::new_v4().to_string())
             .bind(user_id)
+            .bind(action.action_id.to_string())
+            .bind(&action.name)
+            .bind(&action.reason)
+            .bind(&action.reason_code)
+            .bind(action.expiry)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+            sqlx::query("DELETE FROM failed_logins WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        })?;
         Ok(())
     }
 
@@ -811,14 +887,16 @@ impl Store {
             reason_code: Option<String>,
             expiry: Option<i64>,
         }
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT action_id, name, reason, reason_code, expiry FROM user_actions
-             WHERE user_id = ? AND (expiry IS NULL OR expiry > ?) ORDER BY expiry",
-        )
-        .bind(user_id)
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<Row> = with_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT action_id, name, reason, reason_code, expiry FROM user_actions
+             WHERE user_id = $1 AND (expiry IS NULL OR expiry > $2) ORDER BY expiry",
+            )
+            .bind(user_id)
+            .bind(now)
+            .fetch_all(pool)
+            .await
+        })?;
         Ok(rows
             .into_iter()
             .map(|r| UserAction {
@@ -839,18 +917,21 @@ impl Store {
         pending: &PendingLogin,
         expires_at: i64,
     ) -> anyhow::Result<()> {
-        sqlx::query(
-            "INSERT INTO pending_logins (id, kind, user_id, application_id, ip_address, reason, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id)
-        .bind(kind.as_str())
-        .bind(&pending.user_id)
-        .bind(&pending.application_id)
-        .bind(&pending.ip_address)
-        .bind(&pending.reason)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
+        with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO pending_logins (id, kind, user_id, application_id, ip_address, reason, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(kind.as_str())
+            .bind(&pending.user_id)
+            .bind(&pending.application_id)
+            .bind(&pending.ip_address)
+            .bind(&pending.reason)
+            .bind(expires_at)
+            .execute(pool)
+            .await
+            .map(drop)
+        })?;
         Ok(())
     }
 
@@ -861,39 +942,47 @@ impl Store {
         kind: PendingKind,
         now: i64,
     ) -> anyhow::Result<Option<PendingLogin>> {
-        Ok(sqlx::query_as(
-            "SELECT user_id, application_id, ip_address, reason FROM pending_logins WHERE id = ? AND kind = ? AND expires_at > ?",
-        )
-        .bind(id)
-        .bind(kind.as_str())
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(with_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT user_id, application_id, ip_address, reason FROM pending_logins WHERE id = $1 AND kind = $2 AND expires_at > $3",
+            )
+            .bind(id)
+            .bind(kind.as_str())
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+        })?)
     }
 
     /// Consumes a pending login; false if another request consumed it first.
     pub async fn delete_pending(&self, id: &str) -> anyhow::Result<bool> {
-        Ok(sqlx::query("DELETE FROM pending_logins WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+        Ok(with_pool!(&self.db, |pool| {
+            sqlx::query("DELETE FROM pending_logins WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })? == 1)
     }
 
     /// Deletes expired pending logins, refresh tokens and actions.
     pub async fn purge_expired(&self, now: i64) -> anyhow::Result<()> {
         for sql in [
-            "DELETE FROM pending_logins WHERE expires_at <= ?",
-            "DELETE FROM refresh_tokens WHERE expires_at <= ?",
-            "DELETE FROM user_actions WHERE expiry IS NOT NULL AND expiry <= ?",
+            "DELETE FROM pending_logins WHERE expires_at <= $1",
+            "DELETE FROM refresh_tokens WHERE expires_at <= $1",
+            "DELETE FROM user_actions WHERE expiry IS NOT NULL AND expiry <= $1",
         ] {
-            sqlx::query(sql).bind(now).execute(&self.pool).await?;
+            with_pool!(&self.db, |pool| {
+                sqlx::query(sql).bind(now).execute(pool).await.map(drop)
+            })?;
         }
-        sqlx::query("DELETE FROM unknown_login_failures WHERE first_failure <= ?")
-            .bind(now - 86_400_000)
-            .execute(&self.pool)
-            .await?;
+        with_pool!(&self.db, |pool| {
+            sqlx::query("DELETE FROM unknown_login_failures WHERE first_failure <= $1")
+                .bind(now - 86_400_000)
+                .execute(pool)
+                .await
+                .map(drop)
+        })?;
         Ok(())
     }
 }

@@ -41,13 +41,15 @@
 
 mod index;
 pub mod key;
+mod lock;
 mod secure;
 mod store;
 
 pub use index::{SessionIndex, SessionInfo};
 pub use key::{SessionKey, log_id};
+pub use lock::Locks;
 pub use secure::{MARKER, SecureStore};
-pub use store::Store;
+pub use store::{RedisSessions, Store};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderValue;

@@ -5,13 +5,13 @@
 
 use super::index::{Entry, SessionIndex, SessionInfo};
 use super::key::SessionKey;
+use super::lock::{Guard, Locks};
 use super::{CLIENT, ClientInfo, SessionPolicy, SessionUser, USER, millis, now_ms};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
-use tokio::sync::{Mutex, MutexGuard};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
@@ -29,8 +29,6 @@ pub(super) const ROTATED_FROM: &str = "__rotated_from";
 
 /// The keys above: never stored in a live record.
 const RESERVED: [&str; 4] = [MARKER, READ_ONLY, ENDED_AS_STOLEN, ROTATED_FROM];
-/// Writes are serialized per key on one of this many locks.
-const STRIPES: usize = 64;
 /// How many retired ids are followed to the live one (rotations within one grace period).
 const MAX_CHAIN: usize = 8;
 
@@ -75,32 +73,31 @@ pub struct SecureStore<S> {
     shared: Arc<Shared>,
 }
 
+#[derive(Debug)]
 struct Shared {
     index: SessionIndex,
     policy: SessionPolicy,
-    stripes: [Mutex<()>; STRIPES],
-}
-
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared")
-            .field("index", &self.index)
-            .field("policy", &self.policy)
-            .finish_non_exhaustive()
-    }
+    locks: Locks,
 }
 
 impl<S: SessionStore> SecureStore<S> {
     /// Wraps `inner`, keeping the per-user index in `index`. Tombstones last an idle timeout of
     /// `policy` (longer than any request), retired markers an absolute timeout (as long as the
     /// session they lead to may live).
+    /// Writes are serialized on locks in this process: one replica.
     pub fn new(inner: S, index: SessionIndex, policy: SessionPolicy) -> Self {
+        Self::with_locks(inner, index, Locks::local(), policy)
+    }
+
+    /// As [`Self::new`], with writes serialized on `locks` (in Redis when replicas share the
+    /// store).
+    pub fn with_locks(inner: S, index: SessionIndex, locks: Locks, policy: SessionPolicy) -> Self {
         Self {
             inner,
             shared: Arc::new(Shared {
                 index,
                 policy,
-                stripes: std::array::from_fn(|_| Mutex::new(())),
+                locks,
             }),
         }
     }
@@ -164,8 +161,8 @@ impl<S: SessionStore> SecureStore<S> {
         self.end(key, false).await.map(drop)
     }
 
-    async fn lock(&self, key: SessionKey) -> MutexGuard<'_, ()> {
-        self.shared.stripes[key.stripe(STRIPES)].lock().await
+    async fn lock(&self, key: SessionKey) -> session_store::Result<Guard<'_>> {
+        self.shared.locks.lock(key).await
     }
 
     async fn read(&self, key: SessionKey) -> session_store::Result<Option<Stored>> {
@@ -192,30 +189,50 @@ impl<S: SessionStore> SecureStore<S> {
         }))
     }
 
-    /// Stores `record` as the live session `key` and indexes it. The caller holds `key`'s lock.
-    async fn write_live(&self, key: SessionKey, record: &Record) -> session_store::Result<()> {
+    /// Stores `record` as the live session `key` (a new key when `new`: created only if
+    /// absent) and indexes it. The caller holds `key`'s lock.
+    async fn write_live(
+        &self,
+        key: SessionKey,
+        record: &Record,
+        new: bool,
+    ) -> session_store::Result<()> {
         let mut data = record.data.clone();
         for reserved in RESERVED {
             data.remove(reserved);
         }
-        let record = Record {
+        let mut record = Record {
             id: key.as_store_id(),
             data,
             expiry_date: record.expiry_date,
         };
-        self.inner.save(&record).await?;
+        if new {
+            self.inner.create(&mut record).await?;
+            if record.id != key.as_store_id() {
+                // The inner store found the key taken and chose another id, which no cookie
+                // leads to. Only a race with another writer of the same key gets here.
+                self.inner.delete(&record.id).await?;
+                return Err(session_store::Error::Backend(
+                    "a new session's key was taken".to_owned(),
+                ));
+            }
+        } else {
+            self.inner.save(&record).await?;
+        }
         if let Some(entry) = index_entry(&record) {
             self.shared.index.upsert(key, entry).await?;
         }
         Ok(())
     }
 
-    /// Replaces whatever `key` holds with `marker` for `ttl`. The caller holds `key`'s lock.
+    /// Replaces whatever `key` holds with `marker` for `ttl`, and takes the key out of the
+    /// index of `user` (the live session's user, if it was one). The caller holds `key`'s lock.
     async fn write_marker(
         &self,
         key: SessionKey,
         marker: Marker,
         ttl: Duration,
+        user: Option<&str>,
     ) -> session_store::Result<()> {
         let marker = serde_json::to_value(marker)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
@@ -225,7 +242,10 @@ impl<S: SessionStore> SecureStore<S> {
             expiry_date: OffsetDateTime::now_utc() + ttl,
         };
         self.inner.save(&record).await?;
-        self.shared.index.remove(key).await
+        match user {
+            Some(user) => self.shared.index.remove(key, user).await,
+            None => Ok(()),
+        }
     }
 
     /// Ends the session at `key`: a tombstone there and at every successor a retired id leads
@@ -233,18 +253,17 @@ impl<S: SessionStore> SecureStore<S> {
     async fn end(&self, mut key: SessionKey, theft: bool) -> session_store::Result<Option<String>> {
         let mut user = None;
         for _ in 0..MAX_CHAIN {
-            let _guard = self.lock(key).await;
-            let next = match self.read(key).await? {
+            let _guard = self.lock(key).await?;
+            let (next, ended) = match self.read(key).await? {
                 None | Some(Stored::Tombstone { .. }) => break,
-                Some(Stored::Live(record)) => {
-                    user = index_entry(&record).map(|e| e.user_id);
-                    None
-                }
-                Some(Stored::Retired { successor, .. }) => Some(successor),
+                Some(Stored::Live(record)) => (None, index_entry(&record).map(|e| e.user_id)),
+                Some(Stored::Retired { successor, .. }) => (Some(successor), None),
             };
             let tombstone = Marker::Tombstone { theft };
-            self.write_marker(key, tombstone, self.shared.policy.idle_timeout)
+            let ttl = self.shared.policy.idle_timeout;
+            self.write_marker(key, tombstone, ttl, ended.as_deref())
                 .await?;
+            user = user.or(ended);
             match next {
                 Some(successor) => key = successor,
                 None => break,
@@ -269,14 +288,16 @@ impl<S: SessionStore> SecureStore<S> {
     /// If `old` ended meanwhile (a logout raced the rotation), `new` ends too.
     async fn retire(&self, old: SessionKey, new: SessionKey) -> session_store::Result<()> {
         {
-            let _guard = self.lock(old).await;
+            let _guard = self.lock(old).await?;
             match self.read(old).await? {
-                Some(Stored::Live(_)) => {
+                Some(Stored::Live(record)) => {
                     let retired = Marker::Retired {
                         successor: new.to_string(),
                         retired_at_ms: now_ms(),
                     };
-                    self.write_marker(old, retired, self.shared.policy.absolute_timeout)
+                    let user = index_entry(&record).map(|e| e.user_id);
+                    let ttl = self.shared.policy.absolute_timeout;
+                    self.write_marker(old, retired, ttl, user.as_deref())
                         .await?;
                     tracing::info!(previous_session = %old.log_id(), session = %new.log_id(), "session id rotated");
                     return Ok(());
@@ -309,9 +330,9 @@ impl<S: SessionStore> SessionStore for SecureStore<S> {
             .and_then(|v| v.as_str()?.parse::<SessionKey>().ok());
         let key = loop {
             let key = SessionKey::of(&record.id);
-            let _guard = self.lock(key).await;
+            let _guard = self.lock(key).await?;
             if self.read(key).await?.is_none() {
-                self.write_live(key, record).await?;
+                self.write_live(key, record, true).await?;
                 break key;
             }
             record.id = Id::default();
@@ -324,9 +345,9 @@ impl<S: SessionStore> SessionStore for SecureStore<S> {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let key = SessionKey::of(&record.id);
-        let _guard = self.lock(key).await;
+        let _guard = self.lock(key).await?;
         match self.read(key).await? {
-            Some(Stored::Live(_)) => self.write_live(key, record).await,
+            Some(Stored::Live(_)) => self.write_live(key, record, false).await,
             // A logout, a rotation or the expiry got there first: an upsert here would bring the
             // session back to life.
             _ => {

@@ -44,9 +44,15 @@ pub enum WebError {
     /// FusionAuth cannot be used right now: 503 "login is temporarily unavailable".
     #[error("login unavailable: {0}")]
     LoginUnavailable(String),
+    /// The shared login rate limits (Redis) cannot be reached: 503, never an uncounted attempt.
+    #[error("login rate limits unavailable: {0}")]
+    LimitsUnavailable(String),
     /// The session store failed: 503, never an anonymous fallback.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// The site's database cannot be reached (see [`crate::db::is_unavailable`]): 503.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(sqlx::Error),
     /// Anything else: 500.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -54,7 +60,11 @@ pub enum WebError {
 
 impl From<sqlx::Error> for WebError {
     fn from(error: sqlx::Error) -> Self {
-        Self::Internal(error.into())
+        if crate::db::is_unavailable(&error) {
+            Self::DatabaseUnavailable(error)
+        } else {
+            Self::Internal(error.into())
+        }
     }
 }
 
@@ -97,8 +107,20 @@ impl WebError {
                     Some((common::LOGIN.to_owned(), "Try again".to_owned())),
                 )
             }
+            Self::LimitsUnavailable(reason) => {
+                tracing::error!(site = site.name(), reason, "login rate limits unavailable");
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                return render(status, &unavailable_page(site))
+                    .unwrap_or_else(|_| status.into_response());
+            }
             Self::Session(error) => {
                 tracing::error!(site = site.name(), %error, "session store failed");
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                return render(status, &unavailable_page(site))
+                    .unwrap_or_else(|_| status.into_response());
+            }
+            Self::DatabaseUnavailable(error) => {
+                tracing::error!(site = site.name(), %error, "database unavailable");
                 let status = StatusCode::SERVICE_UNAVAILABLE;
                 return render(status, &unavailable_page(site))
                     .unwrap_or_else(|_| status.into_response());
@@ -256,7 +278,7 @@ pub async fn fail_closed(
     render(status, &unavailable_page(site)).unwrap_or_else(|_| status.into_response())
 }
 
-/// The page of a 503 for a failed session store.
+/// The page of a 503 for a failed session store or database.
 fn unavailable_page(site: Site) -> MessagePage {
     MessagePage {
         layout: Layout::new(site, "Service unavailable"),

@@ -6,7 +6,7 @@
 use super::client_ip::ClientIp;
 use super::guard::{check_form, wants_json};
 use super::pages::{ChangePasswordPage, Layout, LoginPage, Notice, TwoFactorPage, render};
-use super::rate_limit::Limited;
+use super::rate_limit::LimitError;
 use super::{NextPath, SiteState, WebError, see_other};
 use crate::fusionauth::LoginOutcome;
 use crate::fusionauth::client::ChangePasswordOutcome;
@@ -45,24 +45,28 @@ struct Pending {
 }
 
 /// A refused attempt as the error that answers it.
-fn limited(limited: Limited, headers: &HeaderMap) -> WebError {
-    WebError::TooManyRequests {
-        budget: limited.budget,
-        retry_after: limited.retry_after,
-        json: wants_json(headers),
+fn limited(error: LimitError, headers: &HeaderMap) -> WebError {
+    match error {
+        LimitError::Limited(limited) => WebError::TooManyRequests {
+            budget: limited.budget,
+            retry_after: limited.retry_after,
+            json: wants_json(headers),
+        },
+        LimitError::Unavailable(reason) => WebError::LimitsUnavailable(reason),
     }
 }
 
 /// Counts an attempt from `ip`.
-fn check_ip(state: &SiteState, ip: IpAddr, headers: &HeaderMap) -> Result<(), WebError> {
+async fn check_ip(state: &SiteState, ip: IpAddr, headers: &HeaderMap) -> Result<(), WebError> {
     state
         .login_limiter
         .check_ip(ip)
-        .map_err(|l| limited(l, headers))
+        .await
+        .map_err(|e| limited(e, headers))
 }
 
 /// Counts an attempt against `login_id`'s account, when there is one.
-fn check_account(
+async fn check_account(
     state: &SiteState,
     login_id: Option<&str>,
     headers: &HeaderMap,
@@ -71,7 +75,8 @@ fn check_account(
         Some(login_id) => state
             .login_limiter
             .check_account(login_id)
-            .map_err(|l| limited(l, headers)),
+            .await
+            .map_err(|e| limited(e, headers)),
         None => Ok(()),
     }
 }
@@ -145,7 +150,7 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let started = Instant::now();
-    check_ip(&state, ip, &headers)?;
+    check_ip(&state, ip, &headers).await?;
     check_form(&state, &headers, &auth, &form.csrf_token).await?;
     let next = NextPath::parse(&form.next);
     let login_id = form.login_id.trim().to_owned();
@@ -162,7 +167,7 @@ pub async fn submit(
         )
         .await;
     }
-    check_account(&state, Some(&login_id), &headers)?;
+    check_account(&state, Some(&login_id), &headers).await?;
     let request = LoginRequest {
         login_id: login_id.clone(),
         password: form.password,
@@ -290,12 +295,12 @@ pub async fn two_factor_submit(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
     let started = Instant::now();
-    check_ip(&state, ip, &headers)?;
+    check_ip(&state, ip, &headers).await?;
     check_form(&state, &headers, &auth, &form.csrf_token).await?;
     let Some(pending) = auth.get::<Pending>(PENDING_TWO_FACTOR).await? else {
         return Ok(see_other(common::LOGIN));
     };
-    check_account(&state, pending.login_id.as_deref(), &headers)?;
+    check_account(&state, pending.login_id.as_deref(), &headers).await?;
     let code = form.code.trim();
     if code.is_empty() {
         let error = Some("Enter the code from your authenticator app.".to_owned());
@@ -362,12 +367,12 @@ pub async fn change_password_submit(
     headers: HeaderMap,
     Form(form): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
-    check_ip(&state, ip, &headers)?;
+    check_ip(&state, ip, &headers).await?;
     check_form(&state, &headers, &auth, &form.csrf_token).await?;
     let Some(pending) = auth.get::<Pending>(PENDING_CHANGE_PASSWORD).await? else {
         return Ok(see_other(common::LOGIN));
     };
-    check_account(&state, pending.login_id.as_deref(), &headers)?;
+    check_account(&state, pending.login_id.as_deref(), &headers).await?;
     if form.password.chars().count() < 8 {
         let error = Some("The new password must be at least 8 characters.".to_owned());
         return change_password_page(&state, &auth, StatusCode::BAD_REQUEST, error).await;

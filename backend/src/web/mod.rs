@@ -25,6 +25,7 @@ pub use rate_limit::{Limit, LoginLimits, Rate};
 
 use crate::data::Data;
 use crate::fusionauth::FusionAuthClient;
+use crate::redis::Redis;
 use crate::server::Serving;
 use crate::session::{self, SessionPolicy};
 use anyhow::Context as _;
@@ -101,6 +102,15 @@ pub enum SessionBackend {
     Memory,
     /// In the site's SQLite database (the default).
     Sqlite,
+    /// In Redis (or Valkey), shared by the site's replicas: the sessions, the locks that
+    /// serialize writes to one, the per-user index and the login rate limits.
+    Redis {
+        /// `redis://…`, `rediss://…`, `redis-cluster://…`, `valkey://…`.
+        url: String,
+        /// Put before every key the site writes, e.g. `store:`; replicas of one site share it,
+        /// and no two sites may.
+        prefix: String,
+    },
 }
 
 /// How to run one site.
@@ -115,7 +125,8 @@ pub struct SiteConfig {
     pub public_url: Option<Url>,
     /// The site's FusionAuth application id.
     pub application_id: Uuid,
-    /// The site's database (carts, posts, and SQLite sessions).
+    /// The site's database (carts, posts, and SQLite sessions): a SQLite URL, or a PostgreSQL
+    /// URL whose schema named after the site's label holds its tables.
     pub database_url: String,
     /// Session storage.
     pub sessions: SessionBackend,
@@ -213,20 +224,42 @@ pub struct WebServer {
 impl WebServer {
     /// Opens the site's database and session store, binds, and serves.
     pub async fn start(config: SiteConfig, fusionauth: FusionAuthClient) -> anyhow::Result<Self> {
-        let data = Data::connect(&config.database_url)
+        let data = Data::connect(&config.database_url, config.site.label())
             .await
             .with_context(|| format!("{} database", config.site.name()))?;
-        let (inner, index) = match config.sessions {
+        let limits = config.login_limits;
+        let (inner, index, locks, login_limiter) = match &config.sessions {
             SessionBackend::Memory => (
                 session::Store::Memory(Default::default()),
                 session::SessionIndex::memory(),
+                session::Locks::local(),
+                rate_limit::LoginLimiter::new(limits),
             ),
-            SessionBackend::Sqlite => (
-                session::Store::sqlite(data.pool().clone()).await?,
-                session::SessionIndex::Sqlite(data.pool().clone()),
-            ),
+            SessionBackend::Sqlite => {
+                let pool = data.db().as_sqlite().context(
+                    "--session-store sqlite keeps sessions in the site's SQLite database; with a \
+                     PostgreSQL --database use --session-store redis://… (or memory)",
+                )?;
+                (
+                    session::Store::sqlite(pool.clone()).await?,
+                    session::SessionIndex::Sqlite(pool.clone()),
+                    session::Locks::local(),
+                    rate_limit::LoginLimiter::new(limits),
+                )
+            }
+            SessionBackend::Redis { url, prefix } => {
+                let redis = Redis::connect(url, prefix.clone())
+                    .await
+                    .with_context(|| format!("{} sessions", config.site.name()))?;
+                (
+                    session::Store::redis(&redis),
+                    session::SessionIndex::Redis(redis.clone()),
+                    session::Locks::redis(redis.clone()),
+                    rate_limit::LoginLimiter::shared(limits, redis),
+                )
+            }
         };
-        let store = session::SecureStore::new(inner, index, config.policy);
+        let store = session::SecureStore::with_locks(inner, index, locks, config.policy);
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("{} cannot listen on {}", config.site.name(), config.addr))?;
@@ -245,7 +278,7 @@ impl WebServer {
             application_id: config.application_id,
             fusionauth,
             data,
-            login_limiter: rate_limit::LoginLimiter::new(config.login_limits),
+            login_limiter,
             refusal_timing: refusal_timing::RefusalTiming::new(config.refusal_floor),
             revalidate_interval: config.revalidate_interval,
         }));

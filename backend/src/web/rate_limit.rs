@@ -5,7 +5,13 @@
 //!
 //! Every attempt counts, successful or not: a human logs in a few times a minute at most, and
 //! counting only failures would need a second round-trip through the limiter per attempt.
+//!
+//! One replica counts in memory (governor's GCRA). Replicas sharing Redis count there, with
+//! the same algorithm in a Lua script on Redis's clock, so an attacker gains nothing by
+//! spreading attempts over replicas.
 
+use crate::redis::Redis;
+use fred::prelude::LuaInterface as _;
 use governor::clock::Clock as _;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest as _, Sha256};
@@ -151,46 +157,140 @@ pub struct Limited {
     pub retry_after: Duration,
 }
 
-/// The running limiters of one site.
-#[derive(Debug)]
-pub struct LoginLimiter {
-    per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    per_account: Option<DefaultKeyedRateLimiter<[u8; 16]>>,
+/// Why an attempt was not let through.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LimitError {
+    /// Over budget.
+    #[error("too many login attempts ({})", .0.budget)]
+    Limited(Limited),
+    /// The shared counters in Redis cannot be reached: the attempt is refused (503), not let
+    /// through uncounted.
+    #[error("login rate limits unavailable: {0}")]
+    Unavailable(String),
 }
 
+/// The running limiters of one site.
+#[derive(Debug)]
+pub enum LoginLimiter {
+    /// In this process.
+    Local {
+        /// Per client IP.
+        per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
+        /// Per account.
+        per_account: Option<DefaultKeyedRateLimiter<[u8; 16]>>,
+    },
+    /// In Redis, shared by the site's replicas.
+    Redis {
+        /// The budgets.
+        limits: LoginLimits,
+        /// Where the counters are (`<prefix>limit:…`).
+        redis: Redis,
+    },
+}
+
+/// GCRA on Redis's clock. KEYS: the budget's key. ARGV: the refill interval and the burst
+/// allowance (interval × (count − 1)), in microseconds. Returns 0 when the attempt is allowed
+/// (and counted), else the microseconds until the next one will be.
+const GCRA: &str = "local t = redis.call('TIME') \
+    local now = tonumber(t[1]) * 1000000 + tonumber(t[2]) \
+    local interval = tonumber(ARGV[1]) \
+    local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or now), now) \
+    local allowed_at = tat - tonumber(ARGV[2]) \
+    if now < allowed_at then return math.ceil(allowed_at - now) end \
+    local next_tat = tat + interval \
+    redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1) \
+    return 0";
+
 impl LoginLimiter {
-    /// Limiters for `limits`.
+    /// Limiters for `limits`, in this process.
     pub fn new(limits: LoginLimits) -> Self {
-        Self {
+        Self::Local {
             per_ip: limits.per_ip.map(|r| RateLimiter::keyed(r.quota())),
             per_account: limits.per_account.map(|r| RateLimiter::keyed(r.quota())),
         }
     }
 
+    /// Limiters for `limits`, counted in Redis under `redis`'s prefix.
+    pub fn shared(limits: LoginLimits, redis: Redis) -> Self {
+        Self::Redis { limits, redis }
+    }
+
     /// Counts an attempt from `ip`.
-    pub fn check_ip(&self, ip: IpAddr) -> Result<(), Limited> {
-        check(self.per_ip.as_ref(), &ip_key(ip), "per IP")
+    pub async fn check_ip(&self, ip: IpAddr) -> Result<(), LimitError> {
+        let ip = ip_key(ip);
+        match self {
+            Self::Local { per_ip, .. } => check(per_ip.as_ref(), &ip, "per IP"),
+            Self::Redis { limits, redis } => {
+                check_shared(redis, limits.per_ip, &format!("ip:{ip}"), "per IP").await
+            }
+        }
     }
 
     /// Counts an attempt at `login_id`'s account.
-    pub fn check_account(&self, login_id: &str) -> Result<(), Limited> {
-        check(
-            self.per_account.as_ref(),
-            &account_key(login_id),
-            "per account",
-        )
+    pub async fn check_account(&self, login_id: &str) -> Result<(), LimitError> {
+        let account = account_key(login_id);
+        match self {
+            Self::Local { per_account, .. } => check(per_account.as_ref(), &account, "per account"),
+            Self::Redis { limits, redis } => {
+                let hex: String = account.iter().map(|b| format!("{b:02x}")).collect();
+                check_shared(
+                    redis,
+                    limits.per_account,
+                    &format!("account:{hex}"),
+                    "per account",
+                )
+                .await
+            }
+        }
     }
 
-    /// Forgets keys whose budget is full again, so the maps hold only recent clients.
+    /// Forgets keys whose budget is full again, so the maps hold only recent clients (Redis
+    /// expires them itself).
     pub fn forget_idle(&self) {
-        for limiter in self.per_ip.iter() {
+        let Self::Local {
+            per_ip,
+            per_account,
+        } = self
+        else {
+            return;
+        };
+        for limiter in per_ip.iter() {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
-        for limiter in self.per_account.iter() {
+        for limiter in per_account.iter() {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+    }
+}
+
+async fn check_shared(
+    redis: &Redis,
+    rate: Option<Rate>,
+    key: &str,
+    budget: &'static str,
+) -> Result<(), LimitError> {
+    let Some(rate) = rate else {
+        return Ok(());
+    };
+    let interval = (rate.period.as_micros() / u128::from(rate.count.get())).max(1);
+    let allowance = interval * u128::from(rate.count.get() - 1);
+    let wait_us: i64 = redis
+        .pool()
+        .eval(
+            GCRA,
+            vec![redis.key(&format!("limit:{key}"))],
+            vec![interval.to_string(), allowance.to_string()],
+        )
+        .await
+        .map_err(|e| LimitError::Unavailable(e.to_string()))?;
+    match u64::try_from(wait_us) {
+        Ok(0) | Err(_) => Ok(()),
+        Ok(wait) => Err(LimitError::Limited(Limited {
+            budget,
+            retry_after: Duration::from_micros(wait),
+        })),
     }
 }
 
@@ -198,13 +298,15 @@ fn check<K: std::hash::Hash + Eq + Clone>(
     limiter: Option<&DefaultKeyedRateLimiter<K>>,
     key: &K,
     budget: &'static str,
-) -> Result<(), Limited> {
+) -> Result<(), LimitError> {
     let Some(limiter) = limiter else {
         return Ok(());
     };
-    limiter.check_key(key).map_err(|not_until| Limited {
-        budget,
-        retry_after: not_until.wait_time_from(limiter.clock().now()),
+    limiter.check_key(key).map_err(|not_until| {
+        LimitError::Limited(Limited {
+            budget,
+            retry_after: not_until.wait_time_from(limiter.clock().now()),
+        })
     })
 }
 
@@ -270,37 +372,53 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_attempt_after_the_burst_is_refused_with_the_time_to_the_next() {
+    #[tokio::test]
+    async fn the_attempt_after_the_burst_is_refused_with_the_time_to_the_next() {
         let limiter = LoginLimiter::new(limits("3/min", "off"));
         let ip: IpAddr = "198.51.100.7".parse().unwrap();
         for _ in 0..3 {
-            assert_eq!(limiter.check_ip(ip), Ok(()));
+            assert_eq!(limiter.check_ip(ip).await, Ok(()));
         }
-        let refused = limiter.check_ip(ip).unwrap_err();
+        let LimitError::Limited(refused) = limiter.check_ip(ip).await.unwrap_err() else {
+            panic!("refused for another reason");
+        };
         assert_eq!(refused.budget, "per IP");
         // One attempt refills every 20 s.
         assert!(refused.retry_after <= Duration::from_secs(20));
         assert!(refused.retry_after > Duration::from_secs(19));
         assert_eq!(retry_after_seconds(refused.retry_after), 20);
-        assert_eq!(limiter.check_ip("198.51.100.8".parse().unwrap()), Ok(()));
+        assert_eq!(
+            limiter.check_ip("198.51.100.8".parse().unwrap()).await,
+            Ok(())
+        );
     }
 
-    #[test]
-    fn accounts_are_case_folded_and_ipv6_clients_share_their_64() {
+    #[tokio::test]
+    async fn accounts_are_case_folded_and_ipv6_clients_share_their_64() {
         let limiter = LoginLimiter::new(limits("1/min", "1/min"));
-        assert_eq!(limiter.check_account("Alice@Example.com"), Ok(()));
-        assert!(limiter.check_account(" alice@example.com ").is_err());
-        assert_eq!(limiter.check_ip("2001:db8::1".parse().unwrap()), Ok(()));
-        assert!(limiter.check_ip("2001:db8::2".parse().unwrap()).is_err());
-        assert_eq!(limiter.check_ip("2001:db8:0:1::1".parse().unwrap()), Ok(()));
+        assert_eq!(limiter.check_account("Alice@Example.com").await, Ok(()));
+        assert!(limiter.check_account(" alice@example.com ").await.is_err());
+        assert_eq!(
+            limiter.check_ip("2001:db8::1".parse().unwrap()).await,
+            Ok(())
+        );
+        assert!(
+            limiter
+                .check_ip("2001:db8::2".parse().unwrap())
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            limiter.check_ip("2001:db8:0:1::1".parse().unwrap()).await,
+            Ok(())
+        );
     }
 
-    #[test]
-    fn no_limits_allow_everything() {
+    #[tokio::test]
+    async fn no_limits_allow_everything() {
         let limiter = LoginLimiter::new(LoginLimits::unlimited());
         for _ in 0..1000 {
-            assert_eq!(limiter.check_account("alice@example.com"), Ok(()));
+            assert_eq!(limiter.check_account("alice@example.com").await, Ok(()));
         }
     }
 
@@ -312,27 +430,34 @@ mod tests {
         assert_eq!(retry_after_seconds(Duration::ZERO), 1);
     }
 
-    #[test]
-    fn one_account_running_out_leaves_the_others_their_budget() {
+    #[tokio::test]
+    async fn one_account_running_out_leaves_the_others_their_budget() {
         let limiter = LoginLimiter::new(limits("off", "1/min"));
-        assert_eq!(limiter.check_account("alice@example.com"), Ok(()));
-        assert!(limiter.check_account("alice@example.com").is_err());
-        assert_eq!(limiter.check_account("bob@example.com"), Ok(()));
+        assert_eq!(limiter.check_account("alice@example.com").await, Ok(()));
+        assert!(limiter.check_account("alice@example.com").await.is_err());
+        assert_eq!(limiter.check_account("bob@example.com").await, Ok(()));
     }
 
-    #[test]
-    fn clients_whose_budget_refilled_are_forgotten() {
+    #[tokio::test]
+    async fn clients_whose_budget_refilled_are_forgotten() {
         let limiter = LoginLimiter::new(limits("1/50ms", "1/50ms"));
-        limiter.check_ip("198.51.100.7".parse().unwrap()).unwrap();
-        limiter.check_account("alice@example.com").unwrap();
-        let held = |l: &LoginLimiter| {
-            (
-                l.per_ip.as_ref().unwrap().len(),
-                l.per_account.as_ref().unwrap().len(),
-            )
+        limiter
+            .check_ip("198.51.100.7".parse().unwrap())
+            .await
+            .unwrap();
+        limiter.check_account("alice@example.com").await.unwrap();
+        let held = |l: &LoginLimiter| match l {
+            LoginLimiter::Local {
+                per_ip,
+                per_account,
+            } => (
+                per_ip.as_ref().unwrap().len(),
+                per_account.as_ref().unwrap().len(),
+            ),
+            LoginLimiter::Redis { .. } => unreachable!("a local limiter"),
         };
         assert_eq!(held(&limiter), (1, 1));
-        std::thread::sleep(Duration::from_millis(120));
+        tokio::time::sleep(Duration::from_millis(120)).await;
         limiter.forget_idle();
         assert_eq!(held(&limiter), (0, 0));
     }

@@ -9,6 +9,7 @@ mod forms;
 mod limits;
 mod logs;
 mod outcomes;
+mod replicas;
 mod security;
 mod sessions;
 mod sign_out;

@@ -1,0 +1,18 @@
+-- A login is one INSERT into login_records; the user's and the registration's last login and
+-- the reset of counted failures follow from it here, in the same statement's transaction,
+-- instead of four round trips from the server. (SQLite's trigger, as a PL/pgSQL function.)
+CREATE FUNCTION login_records_after_insert() RETURNS trigger
+-- Its tables are the schema it was created in, whatever the caller's search_path.
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    UPDATE users SET last_login_instant = NEW.instant, last_login_ip = NEW.ip_address
+        WHERE id = NEW.user_id;
+    UPDATE registrations SET last_login_instant = NEW.instant
+        WHERE user_id = NEW.user_id AND application_id = NEW.application_id;
+    DELETE FROM failed_logins WHERE user_id = NEW.user_id;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER login_records_after_insert AFTER INSERT ON login_records
+    FOR EACH ROW EXECUTE FUNCTION login_records_after_insert();
