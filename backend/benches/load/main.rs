@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! --stores memory,sqlite,redis   which session stores (default: memory,sqlite, and redis with a URL)
-//! --redis-url redis://…          a Redis for the benchmark alone: it is flushed (FLUSHDB)
+//! --redis-url redis://…          a Redis for the benchmark alone (env BENCH_REDIS_URL): it must
+//!                                be empty at the start, and is left full (bench/run stops it)
 //! --sizes 1000,100000,1000000    stored sessions at each level (default)
 //! --runs 5                       measured rounds per level (each: GET / then the cart)
 //! --duration 5s --warmup 1s      per run
@@ -39,11 +40,15 @@ use tower_sessions::SessionStore as _;
 use tower_sessions::session::Id;
 use url::Url;
 
+/// The prefix of the Store's keys in the benchmark's Redis.
+const REDIS_PREFIX: &str = "bench:store:";
+
 /// A session store under test.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Kind {
     Memory,
     Sqlite,
+    Redis,
 }
 
 impl Kind {
@@ -51,13 +56,18 @@ impl Kind {
         match self {
             Self::Memory => "memory",
             Self::Sqlite => "sqlite",
+            Self::Redis => "redis",
         }
     }
 
-    fn backend(&self) -> SessionBackend {
+    fn backend(&self, redis_url: Option<&str>) -> SessionBackend {
         match self {
             Self::Memory => SessionBackend::Memory,
             Self::Sqlite => SessionBackend::Sqlite,
+            Self::Redis => SessionBackend::Redis {
+                url: redis_url.unwrap_or_default().to_owned(),
+                prefix: REDIS_PREFIX.to_owned(),
+            },
         }
     }
 }
@@ -139,7 +149,9 @@ impl Options {
             options.stores.push(match name {
                 "memory" => Kind::Memory,
                 "sqlite" => Kind::Sqlite,
-                other => bail!("unknown store {other:?} (memory, sqlite)"),
+                "redis" if options.redis_url.is_some() => Kind::Redis,
+                "redis" => bail!("the redis store needs --redis-url (or BENCH_REDIS_URL)"),
+                other => bail!("unknown store {other:?} (memory, sqlite, redis)"),
             });
         }
         options.sizes.sort_unstable();
@@ -216,12 +228,18 @@ fn bench_store(
     let database_url = format!("sqlite://{}/store-{}.db", dir.display(), kind.name());
     let mut config = StackConfig::ephemeral().store;
     config.database_url = database_url.clone();
-    config.sessions = kind.backend();
+    config.sessions = kind.backend(options.redis_url.as_deref());
     // The per-IP and per-account login limits would refuse the benchmark's logins.
     config.login_limits = LoginLimits {
         per_ip: None,
         per_account: None,
     };
+    // Redis's footprint is its `used_memory`: connect (and check it is empty) first.
+    let footprint = server.block_on(Footprint::new(
+        kind,
+        &database_url,
+        options.redis_url.as_deref(),
+    ))?;
     let site = server.block_on(WebServer::start(config, fusionauth.clone()))?;
     let addr = site.addr();
     let host = site
@@ -229,7 +247,6 @@ fn bench_store(
         .host_str()
         .map(|h| format!("{h}:{}", addr.port()))
         .context("the Store's host")?;
-    let footprint = server.block_on(Footprint::new(kind, &database_url))?;
     eprintln!("\n== {} store at {}", kind.name(), site.url());
 
     // One real login per connection: each connection its own session.
@@ -257,7 +274,9 @@ fn bench_store(
         let started = Instant::now();
         let target = match &footprint {
             Footprint::Sqlite(pool) => seed::Target::Sqlite(pool),
-            Footprint::Rss => seed::Target::Store,
+            // A write is a round trip to Redis: many in flight.
+            Footprint::Redis(_) => seed::Target::Store { in_flight: 256 },
+            Footprint::Rss => seed::Target::Store { in_flight: 16 },
         };
         server.block_on(seed::seed(target, site.sessions(), &template, add))?;
         let seeding = started.elapsed();

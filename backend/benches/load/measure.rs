@@ -3,7 +3,10 @@
 
 use crate::Kind;
 use crate::http::{Cores, Run};
+use anyhow::Context as _;
 use backend::identity::password;
+use fred::prelude::{ClientLike as _, ServerInterface as _};
+use fred::types::InfoKind;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::Instant;
@@ -41,13 +44,36 @@ pub enum Footprint {
     Rss,
     /// The SQLite database's pages (sessions and the per-user index), after a checkpoint.
     Sqlite(sqlx::SqlitePool),
+    /// The benchmark's own Redis: `used_memory` of `INFO memory` (everything the site keeps
+    /// there: records, the per-user index).
+    Redis(backend::redis::Redis),
 }
 
 impl Footprint {
-    pub async fn new(kind: &Kind, database_url: &str) -> anyhow::Result<Self> {
+    /// For Redis, `redis_url` must name an empty database: the benchmark's own.
+    pub async fn new(
+        kind: &Kind,
+        database_url: &str,
+        redis_url: Option<&str>,
+    ) -> anyhow::Result<Self> {
         Ok(match kind {
             Kind::Memory => Self::Rss,
-            Kind::Sqlite => Self::Sqlite(backend::sqlite::open(database_url).await?),
+            Kind::Sqlite => {
+                let db = backend::db::Db::open(database_url, "store").await?;
+                Self::Sqlite(db.as_sqlite().context("a SQLite database")?.clone())
+            }
+            Kind::Redis => {
+                let url = redis_url.context("--redis-url")?;
+                let redis = backend::redis::Redis::connect(url, crate::REDIS_PREFIX).await?;
+                let keys: u64 = redis.pool().dbsize().await?;
+                anyhow::ensure!(
+                    keys == 0,
+                    "the Redis at {} holds {keys} keys: give the benchmark an empty one of its own \
+                     (bash bench/run starts one)",
+                    backend::redis::redact(url)
+                );
+                Self::Redis(redis)
+            }
         })
     }
 
@@ -55,6 +81,7 @@ impl Footprint {
         match self {
             Self::Rss => "process RSS",
             Self::Sqlite(_) => "SQLite page_count × page_size",
+            Self::Redis(_) => "Redis used_memory",
         }
     }
 
@@ -76,6 +103,13 @@ impl Footprint {
                 let (pages,): (i64,) = sqlx::query_as("PRAGMA page_count").fetch_one(pool).await?;
                 let (size,): (i64,) = sqlx::query_as("PRAGMA page_size").fetch_one(pool).await?;
                 Ok(u64::try_from(pages * size)?)
+            }
+            Self::Redis(redis) => {
+                let info: String = redis.pool().info(Some(InfoKind::Memory)).await?;
+                info.lines()
+                    .find_map(|line| line.strip_prefix("used_memory:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .context("no used_memory in INFO memory")
             }
         }
     }

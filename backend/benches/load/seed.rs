@@ -1,5 +1,6 @@
 //! Filling a store with sessions quickly: copies of a real login's record, each under a fresh
-//! id and user id. Memory goes through the site's session store (what a login calls); SQLite,
+//! id and user id. Memory and Redis go through the site's session store (what a login calls,
+//! many at once, so that Redis's round trips overlap); SQLite,
 //! where that costs a transaction per write (about 2,000 a second), gets the same rows written
 //! directly in large transactions. Either way a sample is read back through the site's store
 //! (record and per-user index) to prove the rows are what the app would have written.
@@ -14,8 +15,8 @@ use tower_sessions::session::{Id, Record};
 
 /// Where seeded records go.
 pub enum Target<'a> {
-    /// Through [`SiteStore`]'s `create`, as a login does.
-    Store,
+    /// Through [`SiteStore`]'s `create`, as a login does, `in_flight` at once.
+    Store { in_flight: usize },
     /// Straight into the SQLite tables the store and its index use.
     Sqlite(&'a SqlitePool),
 }
@@ -50,7 +51,7 @@ pub async fn seed(
     count: usize,
 ) -> anyhow::Result<()> {
     let sample = match target {
-        Target::Store => through_store(store, template, count).await?,
+        Target::Store { in_flight } => through_store(store, template, count, in_flight).await?,
         Target::Sqlite(pool) => sqlite(pool, template, count).await?,
     };
     for (id, user_id) in sample {
@@ -72,12 +73,12 @@ async fn through_store(
     store: &SiteStore,
     template: &Record,
     count: usize,
+    tasks_n: usize,
 ) -> anyhow::Result<Vec<Seeded>> {
-    const TASKS: usize = 16;
     let expiry = expiry();
     let mut tasks = Vec::new();
-    for task in 0..TASKS {
-        let n = count / TASKS + usize::from(task < count % TASKS);
+    for task in 0..tasks_n {
+        let n = count / tasks_n + usize::from(task < count % tasks_n);
         let (store, template) = (store.clone(), template.data.clone());
         tasks.push(tokio::spawn(async move {
             let mut last = None;
