@@ -3,6 +3,7 @@
 use crate::db::{Db, with_pool};
 use shared::model::CartItem;
 use sqlx::FromRow;
+use std::sync::Arc;
 
 /// Most of one product a cart holds.
 pub const MAX_QUANTITY: u32 = 99;
@@ -36,20 +37,28 @@ pub struct Product {
 #[derive(Clone, Debug)]
 pub struct Carts {
     db: Db,
+    /// The catalog, by name: the migrations write it and the app never does, so it is read
+    /// once, when the database is opened, and the cart page costs one query, not two.
+    catalog: Arc<[Product]>,
 }
 
 impl Carts {
-    pub(super) fn new(db: Db) -> Self {
-        Self { db }
-    }
-
-    /// The catalog, by name.
-    pub async fn products(&self) -> Result<Vec<Product>, sqlx::Error> {
-        with_pool!(&self.db, |pool| {
+    /// The repository over `db`, its catalog read now.
+    pub(super) async fn load(db: Db) -> Result<Self, sqlx::Error> {
+        let catalog: Vec<Product> = with_pool!(&db, |pool| {
             sqlx::query_as("SELECT sku, name, price_cents FROM products ORDER BY name")
                 .fetch_all(pool)
                 .await
+        })?;
+        Ok(Self {
+            db,
+            catalog: catalog.into(),
         })
+    }
+
+    /// The catalog, by name.
+    pub fn products(&self) -> &[Product] {
+        &self.catalog
     }
 
     /// The user's cart lines, oldest first.
@@ -91,14 +100,7 @@ impl Carts {
         if !(1..=MAX_QUANTITY).contains(&quantity) {
             return Err(CartError::BadQuantity);
         }
-        let known = with_pool!(&self.db, |pool| {
-            sqlx::query("SELECT 1 FROM products WHERE sku = $1")
-                .bind(sku)
-                .fetch_optional(pool)
-                .await
-                .map(|row| row.is_some())
-        })?;
-        if !known {
+        if !self.catalog.iter().any(|product| product.sku == sku) {
             return Err(CartError::UnknownProduct(sku.to_owned()));
         }
         with_pool!(&self.db, |pool| {

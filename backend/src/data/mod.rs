@@ -34,7 +34,9 @@ impl Data {
             .await
             .context("cannot migrate the site database")?;
         Ok(Self {
-            carts: Carts::new(db.clone()),
+            carts: Carts::load(db.clone())
+                .await
+                .context("cannot read the catalog")?,
             posts: Posts::new(db.clone()),
             db,
         })

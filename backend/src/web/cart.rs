@@ -38,7 +38,7 @@ pub async fn show(
         csrf,
         rows: items.iter().map(CartRow::from).collect(),
         total: format_cents(total_cents),
-        products: state.data.carts.products().await?,
+        products: state.data.carts.products().to_vec(),
         error: None,
     };
     render(StatusCode::OK, &page)
