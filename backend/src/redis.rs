@@ -70,14 +70,6 @@ impl Redis {
         })
     }
 
-    /// The same connection, for keys under `prefix` instead.
-    pub fn with_prefix(&self, prefix: impl Into<String>) -> Self {
-        Self {
-            pool: self.pool.clone(),
-            prefix: prefix.into(),
-        }
-    }
-
     /// The connection pool.
     pub fn pool(&self) -> &Pool {
         &self.pool

@@ -3,6 +3,7 @@
 //! on every write, so it follows logins, touches, rotations, logouts and expiry.
 
 use super::key::SessionKey;
+use super::now_ms;
 use crate::redis::Redis;
 use fred::prelude::{HashesInterface as _, LuaInterface as _};
 use serde::{Deserialize, Serialize};
@@ -242,10 +243,6 @@ fn user_key(redis: &Redis, user_id: &str) -> String {
 
 fn unavailable(error: fred::error::Error) -> session_store::Error {
     session_store::Error::Backend(format!("session index in Redis: {error}"))
-}
-
-fn now_ms() -> i64 {
-    crate::identity::now_ms()
 }
 
 fn backend(error: sqlx::Error) -> session_store::Error {

@@ -5,6 +5,7 @@
 //! in-process locks; replicas sharing Redis take a lock in Redis.
 
 use super::key::SessionKey;
+use super::millis;
 use crate::redis::Redis;
 use fred::prelude::{Expiration, KeysInterface as _, LuaInterface as _, SetOptions};
 use rand::Rng as _;
@@ -125,10 +126,6 @@ impl Drop for Guard<'_> {
             }
         });
     }
-}
-
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 fn unavailable(error: fred::error::Error) -> session_store::Error {

@@ -189,14 +189,15 @@ impl<S: SessionStore> SecureStore<S> {
         }))
     }
 
-    /// Stores `record` as the live session `key` (a new key when `new`: created only if
-    /// absent) and indexes it. The caller holds `key`'s lock.
+    /// Stores `record` as the live session `key` and indexes it. A `new` key is created only
+    /// if absent, atomically in the inner store; false when it was taken. Otherwise the caller
+    /// holds `key`'s lock.
     async fn write_live(
         &self,
         key: SessionKey,
         record: &Record,
         new: bool,
-    ) -> session_store::Result<()> {
+    ) -> session_store::Result<bool> {
         let mut data = record.data.clone();
         for reserved in RESERVED {
             data.remove(reserved);
@@ -209,12 +210,10 @@ impl<S: SessionStore> SecureStore<S> {
         if new {
             self.inner.create(&mut record).await?;
             if record.id != key.as_store_id() {
-                // The inner store found the key taken and chose another id, which no cookie
-                // leads to. Only a race with another writer of the same key gets here.
+                // The inner store found the key taken and stored the record under another id,
+                // which no cookie leads to: take it back out.
                 self.inner.delete(&record.id).await?;
-                return Err(session_store::Error::Backend(
-                    "a new session's key was taken".to_owned(),
-                ));
+                return Ok(false);
             }
         } else {
             self.inner.save(&record).await?;
@@ -222,7 +221,7 @@ impl<S: SessionStore> SecureStore<S> {
         if let Some(entry) = index_entry(&record) {
             self.shared.index.upsert(key, entry).await?;
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Replaces whatever `key` holds with `marker` for `ttl`, and takes the key out of the
@@ -328,11 +327,10 @@ impl<S: SessionStore> SessionStore for SecureStore<S> {
             .data
             .remove(ROTATED_FROM)
             .and_then(|v| v.as_str()?.parse::<SessionKey>().ok());
+        // A fresh id needs no lock: the inner store creates its key only if absent.
         let key = loop {
             let key = SessionKey::of(&record.id);
-            let _guard = self.lock(key).await?;
-            if self.read(key).await?.is_none() {
-                self.write_live(key, record, true).await?;
+            if self.write_live(key, record, true).await? {
                 break key;
             }
             record.id = Id::default();
@@ -347,7 +345,7 @@ impl<S: SessionStore> SessionStore for SecureStore<S> {
         let key = SessionKey::of(&record.id);
         let _guard = self.lock(key).await?;
         match self.read(key).await? {
-            Some(Stored::Live(_)) => self.write_live(key, record, false).await,
+            Some(Stored::Live(_)) => self.write_live(key, record, false).await.map(drop),
             // A logout, a rotation or the expiry got there first: an upsert here would bring the
             // session back to life.
             _ => {

@@ -43,18 +43,17 @@ impl RedisSessions {
     }
 
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let wanted = record.id;
+        let wanted = self.id(&record.id);
         let mut stored = Record {
-            id: self.id(&wanted),
+            id: wanted,
             ..record.clone()
         };
         self.store.create(&mut stored).await?;
-        if stored.id != self.id(&wanted) {
-            // The hash of a fresh key was taken: as likely as guessing a 128-bit key. The record
-            // went in under an id nobody can find; say so rather than lose it silently.
-            return Err(session_store::Error::Backend(
-                "session key collision in Redis".to_owned(),
-            ));
+        if stored.id != wanted {
+            // Taken: the store chose an id of its own, which no key leads to. Take that back
+            // out, and say the key was taken the way the other stores do: by another id.
+            self.store.delete(&stored.id).await?;
+            record.id = Id::default();
         }
         Ok(())
     }
