@@ -218,19 +218,19 @@ async fn login_on_a_cart_on_b_logout_on_b(replicas: &Replicas, alice: &Browser) 
         .login(&replicas.at("/"), ALICE, PASSWORD)
         .await
         .assert_redirect_to(CART);
-    let cookie = session_cookie(&replicas, &alice);
+    let cookie = session_cookie(replicas, alice);
 
     // The cart, on the other replica: the same user, and a change made there is seen on A.
     replicas.balancer.send_to(1);
     let cart = alice.get(&replicas.at(CART)).await;
     assert_eq!(cart.status, StatusCode::OK, "{}", cart.body);
     assert!(cart.body.contains("Alice Shopper"));
-    add_to_cart(&replicas, &alice, &cart, "KET-003")
+    add_to_cart(replicas, alice, &cart, "KET-003")
         .await
         .assert_redirect_to(CART);
     replicas.balancer.send_to(0);
     assert!(
-        cart_skus(&alice, &replicas.at(CART))
+        cart_skus(alice, &replicas.at(CART))
             .await
             .contains(&"KET-003".to_owned())
     );
