@@ -131,6 +131,10 @@ async fn open_sqlite(url: &str) -> anyhow::Result<SqlitePool> {
     } else {
         SqlitePoolOptions::new().max_connections(8)
     }
+    // A SQLite connection is a file handle in this process: it cannot go stale the way a
+    // network one can, and checking it before each use would cost a round trip to its worker
+    // thread (as much as the query itself).
+    .test_before_acquire(false)
     .connect_with(options)
     .await
     .with_context(|| format!("cannot open the database {url:?}"))?;
