@@ -4,6 +4,7 @@
 //! `main.rs` is a shim over [`cli`]; tests and the TUI start the same servers through this
 //! library, on port 0.
 
+pub mod cache;
 pub mod cli;
 pub mod data;
 pub mod db;

@@ -40,6 +40,11 @@ use tower_sessions::SessionStore as _;
 use tower_sessions::session::Id;
 use url::Url;
 
+/// The allocator `backend serve` runs with (its `main.rs`), so the server here costs what it
+/// costs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The prefix of the Store's keys in the benchmark's Redis.
 const REDIS_PREFIX: &str = "bench:store:";
 

@@ -1,5 +1,6 @@
 //! Products and carts.
 
+use crate::cache::ReadCache;
 use crate::db::{Db, with_pool};
 use shared::model::CartItem;
 use sqlx::FromRow;
@@ -7,6 +8,9 @@ use std::sync::Arc;
 
 /// Most of one product a cart holds.
 pub const MAX_QUANTITY: u32 = 99;
+
+/// How many users' cart lines are kept in memory with SQLite (the ones in use).
+const CACHED_CARTS: usize = 10_000;
 
 /// Why a cart change was refused.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +44,10 @@ pub struct Carts {
     /// The catalog, by name: the migrations write it and the app never does, so it is read
     /// once, when the database is opened, and the cart page costs one query, not two.
     catalog: Arc<[Product]>,
+    /// Each user's cart lines, with SQLite, whose file is this process's alone (see
+    /// [`ReadCache`]); with PostgreSQL, other replicas change carts too, so every read is a
+    /// query.
+    cache: Option<ReadCache<String, Arc<[CartItem]>>>,
 }
 
 impl Carts {
@@ -50,9 +58,11 @@ impl Carts {
                 .fetch_all(pool)
                 .await
         })?;
+        let cache = db.as_sqlite().map(|_| ReadCache::new(CACHED_CARTS));
         Ok(Self {
             db,
             catalog: catalog.into(),
+            cache,
         })
     }
 
@@ -63,6 +73,21 @@ impl Carts {
 
     /// The user's cart lines, oldest first.
     pub async fn items(&self, user_id: &str) -> Result<Vec<CartItem>, sqlx::Error> {
+        let user_id = user_id.to_owned();
+        let Some(cache) = &self.cache else {
+            return self.query_items(&user_id).await;
+        };
+        match cache.get(&user_id) {
+            Ok(items) => Ok(items.to_vec()),
+            Err(ticket) => {
+                let items = self.query_items(&user_id).await?;
+                cache.fill(user_id, items.as_slice().into(), ticket);
+                Ok(items)
+            }
+        }
+    }
+
+    async fn query_items(&self, user_id: &str) -> Result<Vec<CartItem>, sqlx::Error> {
         #[derive(FromRow)]
         struct Row {
             sku: String,
@@ -103,35 +128,54 @@ impl Carts {
         if !self.catalog.iter().any(|product| product.sku == sku) {
             return Err(CartError::UnknownProduct(sku.to_owned()));
         }
-        with_pool!(&self.db, |pool| {
-            sqlx::query(
+        let (db, user, sku) = (self.db.clone(), user_id.to_owned(), sku.to_owned());
+        let write = async move {
+            with_pool!(&db, |pool| {
+                sqlx::query(
                 "INSERT INTO cart_items (user_id, sku, quantity, added_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (user_id, sku) DO UPDATE SET quantity =
                     CASE WHEN cart_items.quantity + excluded.quantity > $5 THEN $5
                          ELSE cart_items.quantity + excluded.quantity END",
             )
-            .bind(user_id)
-            .bind(sku)
+            .bind(&user)
+            .bind(&sku)
             .bind(i64::from(quantity))
             .bind(super::now_ms())
             .bind(i64::from(MAX_QUANTITY))
             .execute(pool)
             .await
             .map(drop)
-        })?;
-        Ok(())
+            })
+        };
+        Ok(self.write(user_id, write).await?)
     }
 
     /// Removes `sku` from the cart; false when it was not there.
     pub async fn remove(&self, user_id: &str, sku: &str) -> Result<bool, CartError> {
-        let done = with_pool!(&self.db, |pool| {
-            sqlx::query("DELETE FROM cart_items WHERE user_id = $1 AND sku = $2")
-                .bind(user_id)
-                .bind(sku)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        Ok(done == 1)
+        let (db, user, sku) = (self.db.clone(), user_id.to_owned(), sku.to_owned());
+        let write = async move {
+            with_pool!(&db, |pool| {
+                sqlx::query("DELETE FROM cart_items WHERE user_id = $1 AND sku = $2")
+                    .bind(&user)
+                    .bind(&sku)
+                    .execute(pool)
+                    .await
+                    .map(|done| done.rows_affected())
+            })
+        };
+        Ok(self.write(user_id, write).await? == 1)
+    }
+
+    /// Runs `write`, a change to `user_id`'s cart, through the cache when there is one (which
+    /// then forgets the user's lines).
+    async fn write<T: Send + 'static>(
+        &self,
+        user_id: &str,
+        write: impl Future<Output = Result<T, sqlx::Error>> + Send + 'static,
+    ) -> Result<T, sqlx::Error> {
+        match &self.cache {
+            Some(cache) => cache.write(user_id.to_owned(), write, |_| None).await,
+            None => write.await,
+        }
     }
 }

@@ -1,9 +1,15 @@
 //! The plain stores tower-sessions ships, chosen per site: memory, a SQLite table or Redis. They
 //! only ever see what [`super::SecureStore`] gives them (hashed keys, tombstones, retired
 //! markers).
+//!
+//! The SQLite table is read through a [`ReadCache`]: the table is this process's alone, every
+//! write goes through the cache, and a page load then reads its session as fast as the memory
+//! store does while every change is still on disk.
 
+use crate::cache::ReadCache;
 use async_trait::async_trait;
 use sha2::{Digest as _, Sha256};
+use time::OffsetDateTime;
 use tower_sessions::MemoryStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion as _, SessionStore};
@@ -16,7 +22,7 @@ pub enum Store {
     /// In process memory (tests; lost on restart).
     Memory(MemoryStore),
     /// A SQLite table (the default: a restart logs nobody out).
-    Sqlite(SqliteStore),
+    Sqlite(SqliteSessions),
     /// Redis, shared by the site's replicas.
     Redis(RedisSessions),
 }
@@ -79,12 +85,76 @@ impl RedisSessions {
     }
 }
 
+/// How many sessions the SQLite store keeps in memory (about 4 kB each): the ones in use. The
+/// others are read from the table when they come back.
+const SQLITE_CACHED_SESSIONS: usize = 10_000;
+
+/// The SQLite table, read through a cache of the sessions in use.
+#[derive(Clone, Debug)]
+pub struct SqliteSessions {
+    store: SqliteStore,
+    cache: ReadCache<Id, Record>,
+}
+
+impl SqliteSessions {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let store = self.store.clone();
+        let mut created = record.clone();
+        let wanted = record.id;
+        let write = async move { store.create(&mut created).await.map(|()| created) };
+        // Cached under the id asked for only if the store kept it (a taken id gets another).
+        let created = self
+            .cache
+            .write(wanted, write, move |result| {
+                result.as_ref().ok().filter(|r| r.id == wanted).cloned()
+            })
+            .await?;
+        record.id = created.id;
+        Ok(())
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let store = self.store.clone();
+        let saved = record.clone();
+        let write = async move { store.save(&saved).await.map(|()| saved) };
+        self.cache
+            .write(record.id, write, |result| result.as_ref().ok().cloned())
+            .await
+            .map(drop)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let ticket = match self.cache.get(id) {
+            Ok(record) if record.expiry_date > OffsetDateTime::now_utc() => {
+                return Ok(Some(record));
+            }
+            Ok(_) => return Ok(None),
+            Err(ticket) => ticket,
+        };
+        let record = self.store.load(id).await?;
+        if let Some(record) = &record {
+            self.cache.fill(*id, record.clone(), ticket);
+        }
+        Ok(record)
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        let store = self.store.clone();
+        let gone = *id;
+        let write = async move { store.delete(&gone).await };
+        self.cache.write(*id, write, |_| None).await
+    }
+}
+
 impl Store {
     /// A SQLite store in `pool`, its table created if missing.
     pub async fn sqlite(pool: sqlx::SqlitePool) -> anyhow::Result<Self> {
         let store = SqliteStore::new(pool);
         store.migrate().await?;
-        Ok(Self::Sqlite(store))
+        Ok(Self::Sqlite(SqliteSessions {
+            store,
+            cache: ReadCache::new(SQLITE_CACHED_SESSIONS),
+        }))
     }
 
     /// Sessions in Redis under `redis`'s prefix.
@@ -100,7 +170,8 @@ impl Store {
     pub async fn delete_expired(&self) -> session_store::Result<()> {
         match self {
             Self::Memory(_) | Self::Redis(_) => Ok(()),
-            Self::Sqlite(store) => store.delete_expired().await,
+            // The cache serves no expired record: a hit is checked against its expiry.
+            Self::Sqlite(sessions) => sessions.store.delete_expired().await,
         }
     }
 }
@@ -137,5 +208,72 @@ impl SessionStore for Store {
             Self::Sqlite(store) => store.delete(id).await,
             Self::Redis(store) => store.delete(id).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::sqlite::SqlitePoolOptions;
+
+    async fn rows(pool: &sqlx::SqlitePool) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM tower_sessions")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn sqlite_sessions_are_written_to_the_table_and_read_from_memory() {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let store = Store::sqlite(pool.clone()).await.unwrap();
+        let mut record = Record {
+            id: Id::default(),
+            data: [("user".to_owned(), "alice".into())].into(),
+            expiry_date: OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        store.create(&mut record).await.unwrap();
+        assert_eq!(rows(&pool).await, 1, "a created session is in the table");
+
+        // Served from memory: the row taken away behind the store's back is not even read.
+        sqlx::query("DELETE FROM tower_sessions")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(store.load(&record.id).await.unwrap(), Some(record.clone()));
+
+        // A save goes to the table, and what it saved is what is read.
+        record.data.insert("cart".to_owned(), 2.into());
+        store.save(&record).await.unwrap();
+        assert_eq!(rows(&pool).await, 1, "the save reached the table");
+        assert_eq!(store.load(&record.id).await.unwrap(), Some(record.clone()));
+
+        // A delete is seen at once.
+        store.delete(&record.id).await.unwrap();
+        assert_eq!(rows(&pool).await, 0);
+        assert_eq!(store.load(&record.id).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_cached_sqlite_session_past_its_expiry_is_not_served() {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let store = Store::sqlite(pool).await.unwrap();
+        let mut record = Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date: OffsetDateTime::now_utc() + time::Duration::milliseconds(50),
+        };
+        store.create(&mut record).await.unwrap();
+        assert!(store.load(&record.id).await.unwrap().is_some());
+        tokio::time::sleep(std::time::Duration::from_millis(80)).await;
+        assert_eq!(store.load(&record.id).await.unwrap(), None);
     }
 }

@@ -63,16 +63,21 @@ async fn p15_a_failed_session_store_is_a_503_page_not_an_anonymous_fallback_and_
     let mut config = StackConfig::ephemeral();
     config.store.sessions = SessionBackend::Sqlite;
     config.store.database_url = format!("sqlite://{}", db.display());
-    let app = TestApp::spawn_with(config).await;
-    let alice = app.browser();
+    let first = TestApp::spawn_with(config.clone()).await;
+    let alice = first.browser();
     alice
-        .login(&app.store("/"), "alice@example.com", "password")
+        .login(&first.store("/"), "alice@example.com", "password")
         .await
         .assert_redirect_to("/shopping-cart");
     assert_eq!(
-        alice.get(&app.store("/shopping-cart")).await.status,
+        alice.get(&first.store("/shopping-cart")).await.status,
         StatusCode::OK
     );
+    // The app that meets the failure has Alice's session in its table, not in its memory: a
+    // process keeps the SQLite sessions it serves in a read cache (every write of them goes
+    // through it), so a table taken away from under the process that wrote it would go
+    // unnoticed until the next write. Here, as after a restart, it is read from the table.
+    let app = TestApp::spawn_with(config).await;
 
     rename_session_tables(&db, "", "_away").await;
 
