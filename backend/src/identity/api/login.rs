@@ -3,7 +3,8 @@
 use super::ApiError;
 use super::body::{JsonObject, check};
 use crate::fusionauth::model::{
-    ActionsResponse, ChangePasswordRequired, Errors, LoginResponse, TwoFactorRequired, UserAction,
+    ActionsResponse, ChangePasswordRequired, Errors, LoginResponse, TwoFactorRequired, User,
+    UserAction,
 };
 use crate::identity::jwt::{Claims, new_jti};
 use crate::identity::store::{ApplicationRecord, PendingKind, PendingLogin, UserRecord};
@@ -49,19 +50,29 @@ pub async fn login(
             .is_none_or(|a| a.require_authentication);
     identity.authorize(&headers, key_required)?;
 
-    // Verify before looking at anything else, and against a dummy hash for unknown users, so
-    // that "no such user" and "wrong password" cost the same.
+    // Verify against a dummy hash for unknown users, so that "no such user" and "wrong
+    // password" cost the same. The user's actions and registrations are read meanwhile, for
+    // every outcome alike: the reads take the other core while PBKDF2 takes one, and a login
+    // then costs little more than its hash.
     let user = identity.store.user_by_login_id(&login_id).await?;
-    let matches =
-        password::verify_blocking(password, user.as_ref().map(UserRecord::password)).await;
     let now = now_ms();
-    let Some(user) = user else {
-        // The same database work as a wrong password below (an actions read and a failure
+    let actions_of = user
+        .as_ref()
+        .map_or_else(|| Uuid::nil().to_string(), |user| user.id.clone());
+    let (matches, actions, view) = tokio::join!(
+        password::verify_blocking(password, user.as_ref().map(UserRecord::password)),
+        identity.store.active_actions(&actions_of, now),
+        async {
+            match &user {
+                Some(user) => identity.store.user_view(user).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let (actions, view) = (actions?, view?);
+    let (Some(user), Some(view)) = (user, view) else {
+        // The same database work as a wrong password below (the reads above and a failure
         // write), so the two 404s cost the same time.
-        identity
-            .store
-            .active_actions(&Uuid::nil().to_string(), now)
-            .await?;
         let window = identity
             .tenant()
             .failed_authentication_configuration
@@ -74,7 +85,6 @@ pub async fn login(
         tracing::info!(outcome = 404, "login failed: unknown login id");
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
-    let actions = identity.store.active_actions(&user.id, now).await?;
     if !actions.is_empty() {
         tracing::info!(user = %user.id, outcome = 409, "login refused: user action in force");
         return Ok(json(StatusCode::CONFLICT, &ActionsResponse { actions }));
@@ -126,7 +136,6 @@ pub async fn login(
     }
     let tenant = identity.tenant();
     if tenant.email_configuration.gates_unverified() && !user.verified {
-        let view = identity.store.user_view(&user).await?;
         tracing::info!(user = %user.id, outcome = 212, "login refused: email not verified");
         return Ok(json(
             StatusCode::from_u16(212).expect("212 is a valid status"),
@@ -158,7 +167,7 @@ pub async fn login(
             },
         ));
     }
-    complete(&identity, &user, attempt, now).await
+    complete(&identity, &user, attempt, now, view).await
 }
 
 /// FusionAuth's `/api/two-factor/login`: completes a 242 with an authenticator code.
@@ -226,7 +235,8 @@ pub async fn two_factor_login(
         login_id: None,
         no_jwt: false,
     };
-    complete(&identity, &user, attempt, now).await
+    let view = identity.store.user_view(&user).await?;
+    complete(&identity, &user, attempt, now, view).await
 }
 
 /// What a login asked for, carried to [`complete`].
@@ -289,11 +299,14 @@ async fn record_failure(identity: &State, user: &UserRecord, now: i64) -> Result
 
 /// The end of every successful authentication: records the login and answers 200 (or 202
 /// when the user is not registered for the application) with the tokens.
+/// Completes a login: records it, then answers with `view` (the user as read before the
+/// login, its last-login instants set here) and the tokens.
 async fn complete(
     identity: &State,
     user: &UserRecord,
     attempt: Attempt,
     now: i64,
+    mut view: User,
 ) -> Result<Response, ApiError> {
     let user_id = user.uuid();
     identity
@@ -310,7 +323,7 @@ async fn complete(
     let mut fresh = user.clone();
     fresh.last_login_instant = Some(now);
     fresh.last_login_ip = attempt.ip.clone();
-    let mut view = identity.store.user_view(&fresh).await?;
+    view.last_login_instant = Some(now);
     if let Some(registration) = attempt.application_id.and_then(|a| {
         view.registrations
             .iter_mut()
