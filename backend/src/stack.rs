@@ -16,6 +16,11 @@ use uuid::Uuid;
 
 /// The ids and key of the shipped demo kickstart (`backend/kickstart/kickstart.json`).
 pub mod demo {
+    use crate::fusionauth::{FusionAuthClient, FusionAuthConfig};
+    use crate::identity::IdentityServer;
+    use secrecy::SecretString;
+    use std::time::Duration;
+    use url::Url;
     use uuid::Uuid;
 
     /// The demo API key (for the local stack only).
@@ -30,6 +35,20 @@ pub mod demo {
     pub const ALICE_ID: Uuid = Uuid::from_u128(0x6a8f1f1e_0b39_4b4e_9f1d_0c2a1a000001);
     /// The two-factor demo user's TOTP secret (base64 of "12345678901234567890").
     pub const TOTP_SECRET: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=";
+
+    /// A client of the local identity server `identity` with the demo API key, as sites built
+    /// by hand (tests, benchmarks) use it; each call bounded by `timeout`.
+    pub fn client(
+        identity: &IdentityServer,
+        timeout: Duration,
+    ) -> anyhow::Result<FusionAuthClient> {
+        FusionAuthClient::new(FusionAuthConfig {
+            base_url: Url::parse(&identity.url())?,
+            api_key: SecretString::from(API_KEY),
+            tenant_id: None,
+            timeout,
+        })
+    }
 }
 
 /// Which FusionAuth the apps use.

@@ -11,13 +11,12 @@ mod outage;
 mod test_database;
 
 use backend::data::Data;
-use backend::fusionauth::{FusionAuthClient, FusionAuthConfig};
+use backend::fusionauth::FusionAuthClient;
 use backend::identity::{IdentityConfig, IdentityServer};
 use backend::stack::{StackConfig, demo};
 use backend::web::{SessionBackend, Site, SiteConfig, WebServer};
 use outage::Outage;
 use reqwest::StatusCode;
-use secrecy::SecretString;
 use shared::model::{Cart, Posts};
 use shared::paths::{common, forums, store};
 use sqlx::PgPool;
@@ -46,13 +45,7 @@ impl PgStack {
         })
         .await
         .expect("the identity server starts on PostgreSQL");
-        let fusionauth = FusionAuthClient::new(FusionAuthConfig {
-            base_url: Url::parse(&identity.url()).unwrap(),
-            api_key: SecretString::from(demo::API_KEY),
-            tenant_id: None,
-            timeout: Duration::from_secs(5),
-        })
-        .unwrap();
+        let fusionauth = demo::client(&identity, Duration::from_secs(5)).unwrap();
         Self {
             identity,
             fusionauth,

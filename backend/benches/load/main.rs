@@ -25,13 +25,12 @@ mod measure;
 mod seed;
 
 use anyhow::{Context as _, bail};
-use backend::fusionauth::{FusionAuthClient, FusionAuthConfig};
+use backend::fusionauth::FusionAuthClient;
 use backend::identity::{IdentityConfig, IdentityServer};
 use backend::stack::{StackConfig, demo};
 use backend::web::{LoginLimits, SessionBackend, WebServer};
 use http::Conn;
 use measure::{Footprint, Sample, median};
-use secrecy::SecretString;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -187,12 +186,7 @@ fn main() -> anyhow::Result<()> {
         database_url: format!("sqlite://{}/identity.db", dir.path().display()),
         ..IdentityConfig::ephemeral()
     }))?;
-    let fusionauth = FusionAuthClient::new(FusionAuthConfig {
-        base_url: Url::parse(&identity.url())?,
-        api_key: SecretString::from(demo::API_KEY),
-        tenant_id: None,
-        timeout: Duration::from_secs(30),
-    })?;
+    let fusionauth = demo::client(&identity, Duration::from_secs(30))?;
 
     let identity_addr = {
         let url = Url::parse(&identity.url())?;

@@ -11,14 +11,13 @@ mod outage;
 mod postgres;
 
 use crate::app::{Browser, BrowserJar, Page, read};
-use backend::fusionauth::{FusionAuthClient, FusionAuthConfig};
+use backend::fusionauth::FusionAuthClient;
 use backend::identity::{IdentityConfig, IdentityServer};
 use backend::session::{SessionPolicy, THEFT_NOTICE};
 use backend::stack::{StackConfig, demo};
 use backend::web::{LoginLimits, SessionBackend, SiteConfig, WebServer};
 use balancer::Balancer;
 use reqwest::StatusCode;
-use secrecy::SecretString;
 use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
@@ -81,13 +80,7 @@ impl Replicas {
         let identity = IdentityServer::start(IdentityConfig::ephemeral())
             .await
             .unwrap();
-        let fusionauth = FusionAuthClient::new(FusionAuthConfig {
-            base_url: Url::parse(&identity.url()).unwrap(),
-            api_key: SecretString::from(demo::API_KEY),
-            tenant_id: None,
-            timeout: Duration::from_secs(5),
-        })
-        .unwrap();
+        let fusionauth = demo::client(&identity, Duration::from_secs(5)).unwrap();
         let balancer = Balancer::start().await;
         let url = Url::parse(&format!(
             "http://store.localhost:{}",
