@@ -298,9 +298,8 @@ async fn record_failure(identity: &State, user: &UserRecord, now: i64) -> Result
 }
 
 /// The end of every successful authentication: records the login and answers 200 (or 202
-/// when the user is not registered for the application) with the tokens.
-/// Completes a login: records it, then answers with `view` (the user as read before the
-/// login, its last-login instants set here) and the tokens.
+/// when the user is not registered for the application) with `view` (the user as read before
+/// the login, its last-login instants set here) and the tokens.
 async fn complete(
     identity: &State,
     user: &UserRecord,
@@ -319,10 +318,6 @@ async fn complete(
             now,
         )
         .await?;
-    // The record as just written, without reading it back.
-    let mut fresh = user.clone();
-    fresh.last_login_instant = Some(now);
-    fresh.last_login_ip = attempt.ip.clone();
     view.last_login_instant = Some(now);
     if let Some(registration) = attempt.application_id.and_then(|a| {
         view.registrations
@@ -372,7 +367,7 @@ async fn complete(
         let ttl_seconds = app.map_or(3600, |a| a.jwt_ttl_seconds);
         let (token, expires) = issue_token(
             identity,
-            &fresh,
+            user,
             registration
                 .as_ref()
                 .map(|r| (r.application_id, r.roles.clone())),
