@@ -108,26 +108,19 @@ where
         }
     }
 
-    /// Forgets `key` (e.g. a value found expired).
-    pub fn forget(&self, key: &K) {
-        let mut shard = self.lock(self.shard_of(key));
-        shard.generation += 1;
-        shard.entries.remove(key);
-    }
-
     /// Runs `write`, a change to the row behind `key`, to the end even if the caller stops
     /// waiting (a request whose client went away), then caches what `after` makes of its
     /// result: `Some` value to serve from now on, or `None` to forget the key (the next read
     /// goes to the database).
-    pub async fn write<T, F>(
+    pub async fn write<F>(
         &self,
         key: K,
         write: F,
         after: impl FnOnce(&F::Output) -> Option<V> + Send + 'static,
     ) -> F::Output
     where
-        F: Future<Output = T> + Send + 'static,
-        T: Send + 'static,
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
     {
         let cache = self.clone();
         let task = tokio::spawn(async move {
