@@ -73,10 +73,10 @@ impl Carts {
 
     /// The user's cart lines, oldest first.
     pub async fn items(&self, user_id: &str) -> Result<Vec<CartItem>, sqlx::Error> {
-        let user_id = user_id.to_owned();
         let Some(cache) = &self.cache else {
-            return self.query_items(&user_id).await;
+            return self.query_items(user_id).await;
         };
+        let user_id = user_id.to_owned();
         match cache.get(&user_id) {
             Ok(items) => Ok(items.to_vec()),
             Err(ticket) => {
@@ -132,19 +132,19 @@ impl Carts {
         let write = async move {
             with_pool!(&db, |pool| {
                 sqlx::query(
-                "INSERT INTO cart_items (user_id, sku, quantity, added_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (user_id, sku) DO UPDATE SET quantity =
-                    CASE WHEN cart_items.quantity + excluded.quantity > $5 THEN $5
-                         ELSE cart_items.quantity + excluded.quantity END",
-            )
-            .bind(&user)
-            .bind(&sku)
-            .bind(i64::from(quantity))
-            .bind(super::now_ms())
-            .bind(i64::from(MAX_QUANTITY))
-            .execute(pool)
-            .await
-            .map(drop)
+                    "INSERT INTO cart_items (user_id, sku, quantity, added_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (user_id, sku) DO UPDATE SET quantity =
+                        CASE WHEN cart_items.quantity + excluded.quantity > $5 THEN $5
+                             ELSE cart_items.quantity + excluded.quantity END",
+                )
+                .bind(&user)
+                .bind(&sku)
+                .bind(i64::from(quantity))
+                .bind(super::now_ms())
+                .bind(i64::from(MAX_QUANTITY))
+                .execute(pool)
+                .await
+                .map(drop)
             })
         };
         Ok(self.write(user_id, write).await?)
