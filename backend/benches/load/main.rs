@@ -295,35 +295,23 @@ fn bench_store(
             seconds: seeding.as_secs_f64(),
         });
         let anonymous = vec![None; options.connections];
+        // One page under load, each connection with its cookie (or none), expecting 200s.
+        let load = |path, cookies| {
+            client.block_on(http::load(
+                addr,
+                &host,
+                path,
+                cookies,
+                200,
+                options.warmup,
+                options.duration,
+            ))
+        };
         let mut level = measure::Level::new(size);
         for round in 0..options.runs {
-            let home = client.block_on(http::load(
-                addr,
-                &host,
-                shared::paths::common::HOME,
-                &anonymous,
-                200,
-                options.warmup,
-                options.duration,
-            ))?;
-            let signed_in = client.block_on(http::load(
-                addr,
-                &host,
-                shared::paths::common::HOME,
-                &sessions,
-                200,
-                options.warmup,
-                options.duration,
-            ))?;
-            let cart = client.block_on(http::load(
-                addr,
-                &host,
-                shared::paths::store::CART,
-                &sessions,
-                200,
-                options.warmup,
-                options.duration,
-            ))?;
+            let home = load(shared::paths::common::HOME, &anonymous)?;
+            let signed_in = load(shared::paths::common::HOME, &sessions)?;
+            let cart = load(shared::paths::store::CART, &sessions)?;
             eprintln!(
                 "   {size} stored, round {}: GET / {:.0}/s p50 {:.2} p99 {:.2} ms; signed in {:.0}/s; cart {:.0}/s p50 {:.2} p99 {:.2} ms ({:.0}%; cores: server {:.1}, load generator {:.1}, others {:.1}){}",
                 round + 1,
