@@ -57,7 +57,7 @@ fn assert_unavailable(page: &Page, what: &str) {
 }
 
 #[tokio::test]
-async fn p15_a_failed_session_store_is_a_503_page_not_an_anonymous_fallback_and_recovers() {
+async fn a_failed_session_store_is_a_503_page_not_an_anonymous_fallback_and_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.db");
     let mut config = StackConfig::ephemeral();

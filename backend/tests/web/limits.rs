@@ -68,7 +68,7 @@ fn assert_too_many(page: &Page) -> u64 {
 }
 
 #[tokio::test]
-async fn p12_the_attempt_after_the_per_ip_budget_is_a_429_with_retry_after() {
+async fn the_attempt_after_the_per_ip_budget_is_a_429_with_retry_after() {
     let app = spawn("3/min", "off", &[]).await;
     let browser = app.browser();
     // Different accounts, so only the address's budget is spent.
@@ -128,7 +128,7 @@ async fn json_callers_get_the_429_as_json() {
 }
 
 #[tokio::test]
-async fn p12_one_account_is_limited_across_addresses_behind_a_trusted_proxy() {
+async fn one_account_is_limited_across_addresses_behind_a_trusted_proxy() {
     let app = spawn("off", "2/min", &["127.0.0.1", "::1"]).await;
     let browser = app.browser();
     for (n, login_id) in ["alice@example.com", "Alice@Example.COM"]
@@ -200,7 +200,7 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() {
 }
 
 #[tokio::test]
-async fn p12_a_forged_x_forwarded_for_from_an_untrusted_peer_is_ignored() {
+async fn a_forged_x_forwarded_for_from_an_untrusted_peer_is_ignored() {
     let app = spawn("2/min", "off", &[]).await;
     let browser = app.browser();
     for n in 0..2 {
@@ -236,7 +236,7 @@ async fn fusionauth_records_the_forwarded_client_address() {
 }
 
 #[tokio::test]
-async fn p12_retry_after_is_honest_waiting_that_long_lets_the_next_attempt_in() {
+async fn retry_after_is_honest_waiting_that_long_lets_the_next_attempt_in() {
     // A burst of 2, then one a second.
     let app = spawn("2/2s", "off", &[]).await;
     let browser = app.browser();
