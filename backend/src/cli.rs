@@ -2,10 +2,12 @@
 
 use crate::identity::{IdentityConfig, IdentityServer, KickstartSource};
 use crate::session::SessionPolicy;
-use crate::stack::{Identity, Stack, StackConfig, demo};
-use crate::web::{Limit, LoginLimits, SessionBackend, Site, SiteConfig, TrustedProxies};
+use crate::stack::{FusionAuth, Stack, StackConfig, demo};
+use crate::web::{Limit, LoginLimits, SessionBackend, SiteConfig, TrustedProxies};
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
+use shared::duration::parse_duration;
+use shared::site::Site;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -154,17 +156,17 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// The stack's configuration; creates the data directory when it is used.
     pub fn config(&self) -> anyhow::Result<StackConfig> {
-        let (identity, api_key) = match &self.fusionauth_url {
+        let (fusionauth, api_key) = match &self.fusionauth_url {
             Some(url) => {
                 let key = self.fusionauth_api_key.clone().ok_or_else(|| {
                     anyhow::anyhow!(
                         "--fusionauth-url needs --fusionauth-api-key (or FUSIONAUTH_API_KEY)"
                     )
                 })?;
-                (Identity::External(url.clone()), key)
+                (FusionAuth::External(url.clone()), key)
             }
             None => (
-                Identity::Embedded(self.identity.config()?),
+                FusionAuth::Embedded(self.identity.config()?),
                 self.fusionauth_api_key
                     .clone()
                     .unwrap_or_else(|| SecretString::from(demo::API_KEY)),
@@ -232,7 +234,7 @@ impl ServeArgs {
             })
         };
         Ok(StackConfig {
-            identity,
+            fusionauth,
             api_key,
             tenant_id: self.fusionauth_tenant_id,
             fusionauth_timeout: self.fusionauth_timeout,
@@ -276,30 +278,6 @@ pub fn parse_session_store(text: &str) -> Result<SessionStoreArg, String> {
                 .to_owned(),
         ),
     }
-}
-
-/// Parses `500ms`, `20s`, `30m`, `12h`, `1d`; a bare number is seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration such as 20s, 30m or 12h"))?;
-    let seconds = match unit.trim() {
-        "ms" => return Ok(Duration::from_millis(number)),
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        other => return Err(format!("unknown unit {other:?}: use ms, s, m, h or d")),
-    };
-    number
-        .checked_mul(seconds)
-        .map(Duration::from_secs)
-        .ok_or_else(|| format!("{text:?} is too long"))
 }
 
 /// Flags of the identity server.
@@ -418,17 +396,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_take_the_usual_units() {
-        assert_eq!(parse_duration("20s"), Ok(Duration::from_secs(20)));
-        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
-        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(43_200)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5 parsecs").is_err());
-    }
 
     #[test]
     fn a_real_fusionauth_needs_an_api_key() {
@@ -550,9 +517,9 @@ mod tests {
             };
             args.config().unwrap()
         };
-        let identity_url = |config: &StackConfig| match &config.identity {
-            Identity::Embedded(identity) => identity.database_url.clone(),
-            Identity::External(_) => panic!("embedded"),
+        let identity_url = |config: &StackConfig| match &config.fusionauth {
+            FusionAuth::Embedded(identity) => identity.database_url.clone(),
+            FusionAuth::External(_) => panic!("embedded"),
         };
         let url = "postgres://app:secret@db.example/app";
         let postgres = serve(&["--database", url]);

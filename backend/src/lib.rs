@@ -6,10 +6,12 @@
 
 pub mod cache;
 pub mod cli;
+pub mod clock;
 pub mod data;
 pub mod db;
 pub mod fusionauth;
 pub mod identity;
+pub mod random;
 pub mod redis;
 pub mod server;
 pub mod session;

@@ -3,12 +3,12 @@
 
 use crate::fusionauth::{FusionAuthClient, FusionAuthConfig};
 use crate::identity::{IdentityConfig, IdentityServer};
-use crate::session::SessionPolicy;
+pub use crate::session::SessionPolicy;
 use crate::web::{
-    DEFAULT_REVALIDATE_INTERVAL, LoginLimits, SessionBackend, Site, SiteConfig, TrustedProxies,
-    WebServer,
+    DEFAULT_REVALIDATE_INTERVAL, LoginLimits, SessionBackend, SiteConfig, TrustedProxies, WebServer,
 };
 use secrecy::SecretString;
+use shared::site::Site;
 use std::net::SocketAddr;
 use std::time::Duration;
 use url::Url;
@@ -51,9 +51,9 @@ pub mod demo {
     }
 }
 
-/// Which FusionAuth the apps use.
+/// Which FusionAuth the apps log users in against.
 #[derive(Clone, Debug)]
-pub enum Identity {
+pub enum FusionAuth {
     /// Start the local identity server with this configuration.
     Embedded(IdentityConfig),
     /// Use a running FusionAuth (real or local) at this URL.
@@ -63,8 +63,8 @@ pub enum Identity {
 /// How to run the stack.
 #[derive(Clone, Debug)]
 pub struct StackConfig {
-    /// The identity server.
-    pub identity: Identity,
+    /// The FusionAuth the apps use: the embedded identity server or a running one.
+    pub fusionauth: FusionAuth,
     /// API key the apps send to FusionAuth.
     pub api_key: SecretString,
     /// `X-FusionAuth-TenantId`, when FusionAuth has several tenants.
@@ -98,7 +98,7 @@ impl StackConfig {
             revalidate_interval: DEFAULT_REVALIDATE_INTERVAL,
         };
         Self {
-            identity: Identity::Embedded(IdentityConfig::ephemeral()),
+            fusionauth: FusionAuth::Embedded(IdentityConfig::ephemeral()),
             api_key: SecretString::from(demo::API_KEY),
             tenant_id: None,
             fusionauth_timeout: Duration::from_secs(5),
@@ -138,13 +138,13 @@ pub struct Stack {
 impl Stack {
     /// Starts the identity server (if embedded), then both sites.
     pub async fn start(config: StackConfig) -> anyhow::Result<Self> {
-        let (identity, fusionauth_url) = match config.identity {
-            Identity::Embedded(identity) => {
+        let (identity, fusionauth_url) = match config.fusionauth {
+            FusionAuth::Embedded(identity) => {
                 let server = IdentityServer::start(identity).await?;
                 let url = Url::parse(&server.url())?;
                 (Some(server), url)
             }
-            Identity::External(url) => (None, url),
+            FusionAuth::External(url) => (None, url),
         };
         let client = FusionAuthClient::new(FusionAuthConfig {
             base_url: fusionauth_url.clone(),

@@ -8,8 +8,7 @@
 //!
 //! Run: `cargo bench -p tui --bench flow`.
 
-use backend::session::SessionPolicy;
-use backend::stack::{Stack, StackConfig};
+use backend::stack::{SessionPolicy, Stack, StackConfig};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use std::time::Duration;
 use tui::flow::{FlowOptions, Report, run};

@@ -32,21 +32,21 @@ pub struct Cli {
     pub cookie_jar: Option<PathBuf>,
 
     /// Idle timeout of the embedded stack's sessions (e.g. 30s to watch expiry live).
-    #[arg(long, default_value = "30m", value_parser = backend::cli::parse_duration)]
+    #[arg(long, default_value = "30m", value_parser = shared::duration::parse_duration)]
     pub idle_timeout: Duration,
 
     /// How often the embedded stack replaces a session's id (e.g. 20s to watch a stolen
     /// cookie's replay detected as theft in the attacker pane; 0: never).
-    #[arg(long, default_value = "15m", value_parser = backend::cli::parse_duration)]
+    #[arg(long, default_value = "15m", value_parser = shared::duration::parse_duration)]
     pub rotation_interval: Duration,
 
     /// How long the embedded stack's replaced ids still work; used after that, they end the
     /// session as stolen.
-    #[arg(long, default_value = "30s", value_parser = backend::cli::parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = shared::duration::parse_duration)]
     pub rotation_grace: Duration,
 
     /// Bound on each request the browser makes.
-    #[arg(long, default_value = "10s", value_parser = backend::cli::parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = shared::duration::parse_duration)]
     pub timeout: Duration,
 }
 
@@ -97,18 +97,18 @@ pub struct FlowArgs {
     /// The apps' session idle timeout: the embedded stack is started with it (default 2s);
     /// for running apps it says how long to wait for expiry (default: the session cookie's
     /// Max-Age).
-    #[arg(long, value_parser = backend::cli::parse_duration)]
+    #[arg(long, value_parser = shared::duration::parse_duration)]
     pub idle_timeout: Option<Duration>,
 
     /// How often the apps rotate session ids (step 24 waits for one rotation): the embedded
     /// run starts step 24's Store with it (default 1s); running apps' is not known without it,
     /// and step 24 is skipped.
-    #[arg(long, value_parser = backend::cli::parse_duration)]
+    #[arg(long, value_parser = shared::duration::parse_duration)]
     pub rotation_interval: Option<Duration>,
 
     /// How long a rotated id still works (step 24 waits it out): default 500ms for the
     /// embedded run, the backend's 30s for running apps.
-    #[arg(long, value_parser = backend::cli::parse_duration)]
+    #[arg(long, value_parser = shared::duration::parse_duration)]
     pub rotation_grace: Option<Duration>,
 
     /// How to print the run.
@@ -120,7 +120,7 @@ pub struct FlowArgs {
     pub show_secrets: bool,
 
     /// Bound on each request.
-    #[arg(long, default_value = "10s", value_parser = backend::cli::parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = shared::duration::parse_duration)]
     pub timeout: Duration,
 }
 

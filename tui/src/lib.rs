@@ -13,8 +13,7 @@ pub mod runtime;
 pub mod terminal;
 pub mod ui;
 
-use backend::session::SessionPolicy;
-use backend::stack::{Stack, StackConfig};
+use backend::stack::{SessionPolicy, Stack, StackConfig};
 
 /// Runs `tui` as the command line asks: against running apps, or with the whole stack started
 /// in-process on free loopback ports.

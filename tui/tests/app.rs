@@ -1,8 +1,7 @@
 //! The whole app driven by injected key events against the real embedded stack: the runtime
 //! runs the effects with real browsers, and the screen is drawn into a `TestBackend`.
 
-use backend::session::SessionPolicy;
-use backend::stack::{Stack, StackConfig};
+use backend::stack::{SessionPolicy, Stack, StackConfig};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -5,8 +5,7 @@
 #[path = "support/misconfigured.rs"]
 mod misconfigured;
 
-use backend::session::SessionPolicy;
-use backend::stack::{Stack, StackConfig};
+use backend::stack::{SessionPolicy, Stack, StackConfig};
 use misconfigured::{Misconfiguration, MisconfiguredStack};
 use std::time::Duration;
 use tokio::net::TcpListener;

@@ -140,7 +140,7 @@ impl Carts {
                 .bind(&user)
                 .bind(&sku)
                 .bind(i64::from(quantity))
-                .bind(super::now_ms())
+                .bind(crate::clock::now_ms())
                 .bind(i64::from(MAX_QUANTITY))
                 .execute(pool)
                 .await

@@ -47,8 +47,3 @@ impl Data {
         &self.db
     }
 }
-
-/// Now, in epoch milliseconds.
-fn now_ms() -> i64 {
-    crate::identity::now_ms()
-}

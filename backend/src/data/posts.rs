@@ -87,7 +87,7 @@ impl Posts {
             .bind(author_name)
             .bind(title)
             .bind(body)
-            .bind(super::now_ms())
+            .bind(crate::clock::now_ms())
             .fetch_one(pool)
             .await
         })?;

@@ -126,7 +126,7 @@ impl Plan {
             Some(key) => key.key.clone(),
             None => {
                 // Requests still need a key; make one that nobody is told.
-                let key = super::random_token(32);
+                let key = crate::random::random_token(32);
                 state.add_api_key(&key, Some("kickstart")).await?;
                 key
             }

@@ -9,17 +9,18 @@ pub mod password;
 pub mod store;
 pub mod totp;
 
+use crate::clock::now_ms;
+use crate::random::random_token;
 use crate::server::Serving;
 use anyhow::Context as _;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
-use rand::RngCore as _;
 use secrecy::SecretString;
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -88,23 +89,6 @@ pub struct Identity {
 pub const TWO_FACTOR_TTL_MS: i64 = 5 * 60 * 1000;
 /// How long a 203's `changePasswordId` stays valid.
 pub const CHANGE_PASSWORD_TTL_MS: i64 = 10 * 60 * 1000;
-
-/// Now, in epoch milliseconds.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or_default()
-}
-
-/// A random URL-safe token of `bytes` random bytes (ids that are secrets: refresh tokens,
-/// `twoFactorId`, `changePasswordId`).
-pub fn random_token(bytes: usize) -> String {
-    use base64::Engine as _;
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buf);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
-}
 
 impl Identity {
     /// Opens the database, kickstarts it when empty, and returns the API's state.

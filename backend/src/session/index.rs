@@ -3,7 +3,7 @@
 //! on every write, so it follows logins, touches, rotations, logouts and expiry.
 
 use super::key::SessionKey;
-use super::now_ms;
+use crate::clock::now_ms;
 use crate::redis::Redis;
 use fred::prelude::{HashesInterface as _, LuaInterface as _};
 use serde::{Deserialize, Serialize};

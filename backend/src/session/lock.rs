@@ -5,7 +5,7 @@
 //! in-process locks; replicas sharing Redis take a lock in Redis.
 
 use super::key::SessionKey;
-use super::millis;
+use crate::clock::millis;
 use crate::redis::Redis;
 use fred::prelude::{Expiration, KeysInterface as _, LuaInterface as _, SetOptions};
 use rand::Rng as _;

@@ -51,6 +51,7 @@ pub use lock::Locks;
 pub use secure::{MARKER, SecureStore};
 pub use store::{RedisSessions, Store};
 
+use crate::clock::{millis, now_ms};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderValue;
 use axum::http::header::USER_AGENT;
@@ -468,15 +469,7 @@ impl AuthSession {
 }
 
 fn new_token() -> String {
-    crate::identity::random_token(32)
-}
-
-fn now_ms() -> i64 {
-    crate::identity::now_ms()
-}
-
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+    crate::random::random_token(32)
 }
 
 /// Deletes expired sessions every `period` for as long as the site runs. A failed round is

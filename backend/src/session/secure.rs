@@ -6,7 +6,8 @@
 use super::index::{Entry, SessionIndex, SessionInfo};
 use super::key::SessionKey;
 use super::lock::{Guard, Locks};
-use super::{CLIENT, ClientInfo, SessionPolicy, SessionUser, USER, millis, now_ms};
+use super::{CLIENT, ClientInfo, SessionPolicy, SessionUser, USER};
+use crate::clock::{millis, now_ms};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

@@ -1,7 +1,6 @@
 //! The apps' one error type, mapped to pages in one place. 5xx pages are opaque; the cause is
 //! logged.
 
-use super::Site;
 use super::pages::{Layout, MessagePage, render};
 use super::rate_limit::retry_after_seconds;
 use crate::session::SessionError;
@@ -11,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use shared::model::Unauthorized;
 use shared::paths::common;
+use shared::site::Site;
 use std::time::Duration;
 
 /// Why a request could not be served.

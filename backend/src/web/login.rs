@@ -420,7 +420,7 @@ async fn establish(
     next: Option<NextPath>,
 ) -> Result<Response, WebError> {
     let user = response.user;
-    let now = crate::identity::now_ms();
+    let now = crate::clock::now_ms();
     let view = UserView {
         id: user.id.to_string(),
         email: user.email.clone(),

@@ -34,6 +34,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
 use shared::paths::{common, forums, store};
+use shared::site::Site;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,53 +48,6 @@ use uuid::Uuid;
 /// How often a session's user is checked with FusionAuth unless configured (`backend serve
 /// --revalidate-interval`).
 pub const DEFAULT_REVALIDATE_INTERVAL: Duration = Duration::from_secs(5 * 60);
-
-/// Which app.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Site {
-    /// The shopping cart app.
-    Store,
-    /// The forum app.
-    Forums,
-}
-
-impl Site {
-    /// Display name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Store => "Store",
-            Self::Forums => "Forums",
-        }
-    }
-
-    /// Lowercase label: host prefix and file names.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Store => "store",
-            Self::Forums => "forums",
-        }
-    }
-
-    /// The session cookie's name: over https with the `__Host-` prefix, which makes browsers
-    /// refuse it unless it is `Secure`, `Path=/` and has no `Domain` — so neither a sibling
-    /// subdomain nor a plain-http page can plant or overwrite it.
-    pub fn session_cookie_name(self, https: bool) -> &'static str {
-        match (self, https) {
-            (Self::Store, false) => store::SESSION_COOKIE,
-            (Self::Store, true) => store::SECURE_SESSION_COOKIE,
-            (Self::Forums, false) => forums::SESSION_COOKIE,
-            (Self::Forums, true) => forums::SECURE_SESSION_COOKIE,
-        }
-    }
-
-    /// Where a login lands when no `next` was given.
-    pub fn landing_path(self) -> &'static str {
-        match self {
-            Self::Store => store::CART,
-            Self::Forums => forums::POSTS,
-        }
-    }
-}
 
 /// Where sessions are kept.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! these structs; the markup stays plain and semantic (headings, forms, tables, lists,
 //! `role="alert"`) so any browser — the TUI included — can render it.
 
-use super::{Site, WebError};
+use super::WebError;
 use crate::data::Product;
 use crate::session::SessionInfo;
 use askama::Template;
@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use shared::model::{CartItem, Post, format_cents};
 use shared::paths::{common, form};
+use shared::site::Site;
 
 /// What every page's frame shows: the site, and who is logged in.
 #[derive(Clone, Debug)]

@@ -73,7 +73,7 @@ impl FromStr for Rate {
             "s" | "sec" | "second" => Duration::from_secs(1),
             "m" | "min" | "minute" => Duration::from_secs(60),
             "h" | "hour" => Duration::from_secs(3600),
-            other => crate::cli::parse_duration(other).map_err(|_| bad())?,
+            other => shared::duration::parse_duration(other).map_err(|_| bad())?,
         };
         if period.is_zero() {
             return Err(bad());

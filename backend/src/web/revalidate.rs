@@ -122,7 +122,7 @@ pub async fn revalidate(
         current.as_ref(),
         &user,
         state.application_id,
-        crate::identity::now_ms(),
+        crate::clock::now_ms(),
     ) {
         Ok(()) => {
             auth.revalidate_at(every).await?;

@@ -40,7 +40,7 @@ pub async fn show(
         };
         return Ok(Json(body).into_response());
     }
-    let now = crate::identity::now_ms();
+    let now = crate::clock::now_ms();
     let csrf = auth.csrf_token().await?;
     let page = SessionsPage {
         layout: Layout::new(state.site, "Your sessions").logged_in(&user.user.name, csrf.clone()),

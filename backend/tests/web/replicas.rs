@@ -384,7 +384,7 @@ async fn sites_sharing_one_redis_never_read_each_others_sessions() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn p08_a_logout_on_one_replica_is_not_undone_by_page_loads_in_flight_on_another() {
+async fn a_logout_on_one_replica_is_not_undone_by_page_loads_in_flight_on_another() {
     const RACES: usize = 25;
     const IN_FLIGHT: usize = 6;
     // Idle 2 s: a page load more than 200 ms after the last write touches (saves) the session.
@@ -497,7 +497,7 @@ impl Drop for PrivateRedis {
 }
 
 #[tokio::test]
-async fn p15_redis_going_away_is_a_quick_503_and_sessions_carry_on_when_it_is_back() {
+async fn redis_going_away_is_a_quick_503_and_sessions_carry_on_when_it_is_back() {
     let mut redis = PrivateRedis::start().await;
     let url = redis.url();
     let replicas = Replicas::start_with(2, |config| {

@@ -10,7 +10,7 @@ use crate::logs::Logs;
 use crate::store::{is_live, records, store_key};
 use crate::stub::{Answer, FusionAuthStub};
 use backend::session::SessionPolicy;
-use backend::stack::{Identity, StackConfig};
+use backend::stack::{FusionAuth, StackConfig};
 use backend::web::{LoginLimits, NextPath};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -77,7 +77,7 @@ fn store_session(page: &Page) -> String {
 const FRESH_IDS: usize = 1000;
 
 #[tokio::test]
-async fn p01_session_ids_are_128_bit_random_and_garbage_gives_an_anonymous_session() {
+async fn session_ids_are_128_bit_random_and_garbage_gives_an_anonymous_session() {
     let logs = Logs::default();
     let _capture = logs.capture();
     let dir = tempfile::tempdir().unwrap();
@@ -375,7 +375,7 @@ async fn every_set_cookie_over(https: bool) -> usize {
 }
 
 #[tokio::test]
-async fn p02_every_set_cookie_has_httponly_samesite_lax_path_and_no_domain() {
+async fn every_set_cookie_has_httponly_samesite_lax_path_and_no_domain() {
     let (http, https) = tokio::join!(every_set_cookie_over(false), every_set_cookie_over(true));
     // Logout, the logged-out id and the expired session each clear the cookie.
     assert!(http >= 3, "{http} removal cookies over http");
@@ -385,7 +385,7 @@ async fn p02_every_set_cookie_has_httponly_samesite_lax_path_and_no_domain() {
 // ----- 3 ----------------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn p03_fixation_a_planted_id_dies_at_login_and_another_user_gets_a_flushed_session() {
+async fn fixation_a_planted_id_dies_at_login_and_another_user_gets_a_flushed_session() {
     let app = TestApp::spawn().await;
     let store = app.store("/");
 
@@ -433,7 +433,7 @@ async fn p03_fixation_a_planted_id_dies_at_login_and_another_user_gets_a_flushed
 // ----- 4 ----------------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn p04_idle_timeout_extended_by_reads() {
+async fn idle_timeout_extended_by_reads() {
     let idle = Duration::from_secs(2);
     let app = TestApp::spawn_with_policy(idle, HOUR).await;
     let browser = app.browser();
@@ -466,7 +466,7 @@ async fn p04_idle_timeout_extended_by_reads() {
 // ----- 5 ----------------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn p05_absolute_timeout_not_extended_by_activity() {
+async fn absolute_timeout_not_extended_by_activity() {
     let absolute = Duration::from_millis(2500);
     let app = TestApp::spawn_with_policy(Duration::from_secs(1), absolute).await;
     let browser = app.browser();
@@ -503,7 +503,7 @@ async fn assert_sent_to_login(browser: &Browser, base: &str, path: &str, next: &
 }
 
 #[tokio::test]
-async fn p06_expired_session_pages_redirect_json_gets_401() {
+async fn expired_session_pages_redirect_json_gets_401() {
     let idle = Duration::from_secs(1);
     let app = TestApp::spawn_with_policy(idle, HOUR).await;
     let cases = [
@@ -547,7 +547,7 @@ async fn store_holds_a_user(db: &std::path::Path) -> bool {
 }
 
 #[tokio::test]
-async fn p07_logout_post_only_with_csrf_deletes_record_clear_site_data_no_store() {
+async fn logout_post_only_with_csrf_deletes_record_clear_site_data_no_store() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.db");
     let app = TestApp::spawn_with(sqlite_sessions(StackConfig::ephemeral(), &db)).await;
@@ -656,7 +656,7 @@ async fn cart_items(browser: &Browser, app: &TestApp) -> Vec<(String, u64)> {
 }
 
 #[tokio::test]
-async fn p09_a_same_origin_post_reaching_the_site_under_another_host_name_is_accepted() {
+async fn a_same_origin_post_reaching_the_site_under_another_host_name_is_accepted() {
     // The Origin check takes the site's public URL or the request's own Host: a page served
     // at http://127.0.0.1:<port> posts back with that Origin, and it is the same origin.
     let app = TestApp::spawn().await;
@@ -681,7 +681,7 @@ async fn p09_a_same_origin_post_reaching_the_site_under_another_host_name_is_acc
 }
 
 #[tokio::test]
-async fn p09_csrf_missing_token_403_and_other_origin_403() {
+async fn csrf_missing_token_403_and_other_origin_403() {
     // Refused posts count against the login limits too; this test makes many.
     let app = TestApp::spawn_with(unlimited()).await;
     let (store, forums) = (app.store("/"), app.forums("/"));
@@ -842,7 +842,7 @@ async fn login_location(app: &TestApp, client: &reqwest::Client, next: &str) -> 
 }
 
 #[tokio::test]
-async fn p10_next_only_same_origin_relative_paths() {
+async fn next_only_same_origin_relative_paths() {
     let app = TestApp::spawn_with(unlimited()).await;
     let client = app.bare_client();
     let unique: HashSet<&str> = DJANGO_BAD_URLS.iter().copied().collect();
@@ -896,7 +896,7 @@ fn next_candidates() -> impl Strategy<Value = String> {
 }
 
 #[test]
-fn p10_any_accepted_next_stays_on_the_site() {
+fn any_accepted_next_stays_on_the_site() {
     let sites: Vec<Url> = [
         "http://store.localhost:8080/login",
         "https://store.example/",
@@ -924,7 +924,7 @@ fn p10_any_accepted_next_stays_on_the_site() {
 // ----- 13 ---------------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn p13_no_store_on_authenticated_pages_and_cookie_setting_responses() {
+async fn no_store_on_authenticated_pages_and_cookie_setting_responses() {
     let app = TestApp::spawn_with_policy(SCENARIO_IDLE, HOUR).await;
     let (mut private, mut setting) = (0, 0);
     for seen in every_kind_of_response(&app, &app.browser()).await {
@@ -947,11 +947,11 @@ async fn p13_no_store_on_authenticated_pages_and_cookie_setting_responses() {
 // ----- 15 ---------------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn p15_identity_server_down_or_slow_gives_a_generic_503_and_no_session() {
+async fn identity_server_down_or_slow_gives_a_generic_503_and_no_session() {
     let timeout = Duration::from_millis(400);
     let mut fusionauth = FusionAuthStub::start(Answer::json(500, "")).await;
     let mut config = StackConfig::ephemeral();
-    config.identity = Identity::External(fusionauth.url());
+    config.fusionauth = FusionAuth::External(fusionauth.url());
     config.fusionauth_timeout = timeout;
     let app = TestApp::spawn_with(config).await;
     let store = app.store("/");
@@ -1002,20 +1002,20 @@ async fn p15_identity_server_down_or_slow_gives_a_generic_503_and_no_session() {
 // ----- The other lines -------------------------------------------------------------------------
 //
 // Their tests sit next to the code they check, named `pNN_…` after the line they prove:
-// - 8: store.rs `p08_logout_is_not_undone_by_a_request_in_flight`; across replicas sharing
-//   Redis, replicas.rs `p08_a_logout_on_one_replica_is_not_undone_by_page_loads_in_flight_on_another`.
-// - 11: timing.rs `p11_every_refused_login_has_the_same_status_body_cookies_and_median_time`,
-//   `p11_refusals_are_held_to_the_slowest_fusionauth_answer_so_fast_ones_do_not_stand_out`.
+// - 8: store.rs `logout_is_not_undone_by_a_request_in_flight`; across replicas sharing
+//   Redis, replicas.rs `a_logout_on_one_replica_is_not_undone_by_page_loads_in_flight_on_another`.
+// - 11: timing.rs `every_refused_login_has_the_same_status_body_cookies_and_median_time`,
+//   `refusals_are_held_to_the_slowest_fusionauth_answer_so_fast_ones_do_not_stand_out`.
 // - 12: limits.rs `p12_…` (the 429 with `Retry-After`, per account across addresses, a forged
 //   `X-Forwarded-For` ignored, `Retry-After` honest) and the rest of that file.
 // - 14: sign_out.rs `p14_…` (the sessions page, signing one / all others / all out, only your
 //   own sessions, revalidation ending sessions after a lock, a password change, an expiry or a
 //   lost registration, once per interval, FusionAuth down); store.rs
-//   `p14_the_session_index_lists_a_users_sessions_and_ends_them_everywhere_else`.
+//   `the_session_index_lists_a_users_sessions_and_ends_them_everywhere_else`.
 // - 15, the session store's half: fail_closed.rs
-//   `p15_a_failed_session_store_is_a_503_page_not_an_anonymous_fallback_and_recovers`; Redis
+//   `a_failed_session_store_is_a_503_page_not_an_anonymous_fallback_and_recovers`; Redis
 //   killed and restarted under replicas: replicas.rs
-//   `p15_redis_going_away_is_a_quick_503_and_sessions_carry_on_when_it_is_back`.
+//   `redis_going_away_is_a_quick_503_and_sessions_carry_on_when_it_is_back`.
 // - Beyond: store.rs `beyond_a_store_dump_holds_no_usable_cookie`,
 //   `beyond_a_retired_id_after_the_grace_period_ends_the_whole_session`; `cargo mutants` over
 //   the session and login code: backend/MUTANTS.md.

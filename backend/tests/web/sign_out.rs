@@ -54,7 +54,7 @@ async fn assert_signed_out(app: &TestApp, browser: &Browser) {
 }
 
 #[tokio::test]
-async fn p14_the_sessions_page_lists_each_browser_and_signs_one_out() {
+async fn the_sessions_page_lists_each_browser_and_signs_one_out() {
     let app = TestApp::spawn().await;
     let (laptop, phone) = (app.browser(), app.browser());
     login(&app, &laptop, ALICE, "laptop-browser/1.0").await;
@@ -109,7 +109,7 @@ async fn p14_the_sessions_page_lists_each_browser_and_signs_one_out() {
 }
 
 #[tokio::test]
-async fn p14_sign_out_everywhere_else_keeps_only_this_browser() {
+async fn sign_out_everywhere_else_keeps_only_this_browser() {
     let app = TestApp::spawn().await;
     let (laptop, phone, tablet) = (app.browser(), app.browser(), app.browser());
     for (browser, agent) in [(&laptop, "laptop"), (&phone, "phone"), (&tablet, "tablet")] {
@@ -137,7 +137,7 @@ async fn p14_sign_out_everywhere_else_keeps_only_this_browser() {
 }
 
 #[tokio::test]
-async fn p14_sign_out_everywhere_ends_this_browser_too() {
+async fn sign_out_everywhere_ends_this_browser_too() {
     let app = TestApp::spawn().await;
     let (laptop, phone) = (app.browser(), app.browser());
     login(&app, &laptop, ALICE, "laptop").await;
@@ -151,7 +151,7 @@ async fn p14_sign_out_everywhere_ends_this_browser_too() {
 }
 
 #[tokio::test]
-async fn p14_signing_out_this_browser_from_the_list_is_a_logout() {
+async fn signing_out_this_browser_from_the_list_is_a_logout() {
     let app = TestApp::spawn().await;
     let laptop = app.browser();
     login(&app, &laptop, ALICE, "laptop").await;
@@ -169,7 +169,7 @@ async fn p14_signing_out_this_browser_from_the_list_is_a_logout() {
 }
 
 #[tokio::test]
-async fn p14_only_your_own_sessions_can_be_signed_out_and_only_by_your_form() {
+async fn only_your_own_sessions_can_be_signed_out_and_only_by_your_form() {
     let app = TestApp::spawn().await;
     let (alice, sam) = (app.browser(), app.browser());
     login(&app, &alice, ALICE, "alice").await;
@@ -268,7 +268,7 @@ async fn both_signed_out_after(change: impl AsyncFnOnce(&TestApp), notice: &str)
 }
 
 #[tokio::test]
-async fn p14_locking_the_account_signs_out_every_session() {
+async fn locking_the_account_signs_out_every_session() {
     both_signed_out_after(
         async |app| patch_alice(app, json!({ "active": false })).await,
         "your account has been locked",
@@ -277,7 +277,7 @@ async fn p14_locking_the_account_signs_out_every_session() {
 }
 
 #[tokio::test]
-async fn p14_a_password_change_signs_out_every_session() {
+async fn a_password_change_signs_out_every_session() {
     both_signed_out_after(
         async |app| patch_alice(app, json!({ "password": "a-new-password-1" })).await,
         "because your password was changed",
@@ -286,8 +286,8 @@ async fn p14_a_password_change_signs_out_every_session() {
 }
 
 #[tokio::test]
-async fn p14_an_expired_account_is_signed_out() {
-    let past = backend::identity::now_ms() - 1_000;
+async fn an_expired_account_is_signed_out() {
+    let past = backend::clock::now_ms() - 1_000;
     both_signed_out_after(
         async |app| patch_alice(app, json!({ "expiry": past })).await,
         "your account has expired",
@@ -296,7 +296,7 @@ async fn p14_an_expired_account_is_signed_out() {
 }
 
 #[tokio::test]
-async fn p14_removing_the_registration_signs_out_of_that_site_only() {
+async fn removing_the_registration_signs_out_of_that_site_only() {
     let app = revalidating(Duration::from_millis(1)).await;
     let browser = app.browser();
     login(&app, &browser, ALICE, "laptop").await;
@@ -324,7 +324,7 @@ async fn p14_removing_the_registration_signs_out_of_that_site_only() {
 }
 
 #[tokio::test]
-async fn p14_sessions_are_checked_once_per_interval_not_on_every_request() {
+async fn sessions_are_checked_once_per_interval_not_on_every_request() {
     let app = revalidating(Duration::from_millis(1500)).await;
     let browser = app.browser();
     login(&app, &browser, ALICE, "laptop").await;
@@ -340,7 +340,7 @@ async fn p14_sessions_are_checked_once_per_interval_not_on_every_request() {
 }
 
 #[tokio::test]
-async fn p14_with_fusionauth_down_sessions_go_on_and_the_failure_is_logged() {
+async fn with_fusionauth_down_sessions_go_on_and_the_failure_is_logged() {
     let logs = Logs::default();
     let _capturing = logs.capture();
     let mut app = revalidating(Duration::from_millis(1)).await;
@@ -358,7 +358,7 @@ async fn p14_with_fusionauth_down_sessions_go_on_and_the_failure_is_logged() {
 }
 
 #[tokio::test]
-async fn p14_behind_a_trusted_proxy_the_list_shows_the_client_not_the_proxy() {
+async fn behind_a_trusted_proxy_the_list_shows_the_client_not_the_proxy() {
     let mut config = StackConfig::ephemeral();
     config.store.trusted_proxies = TrustedProxies::new([parse_proxy("127.0.0.1").unwrap()]);
     let app = TestApp::spawn_with(config).await;

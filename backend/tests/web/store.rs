@@ -89,7 +89,7 @@ async fn beyond_a_store_dump_holds_no_usable_cookie() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn p08_logout_is_not_undone_by_a_request_in_flight() {
+async fn logout_is_not_undone_by_a_request_in_flight() {
     const RACES: usize = 50;
     const IN_FLIGHT: usize = 8;
     let dir = tempfile::tempdir().unwrap();
@@ -296,7 +296,7 @@ async fn login_as(app: &TestApp, browser: &Browser, user_agent: &str) {
 }
 
 #[tokio::test]
-async fn p14_the_session_index_lists_a_users_sessions_and_ends_them_everywhere_else() {
+async fn the_session_index_lists_a_users_sessions_and_ends_them_everywhere_else() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.db");
     let app = TestApp::spawn_with(sqlite_sessions(StackConfig::ephemeral(), &db)).await;

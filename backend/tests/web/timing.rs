@@ -6,7 +6,7 @@ use axum::Json;
 use axum::http::StatusCode as Status;
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::post;
-use backend::stack::{Identity, StackConfig, demo};
+use backend::stack::{FusionAuth, StackConfig, demo};
 use backend::web::LoginLimits;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -176,7 +176,7 @@ async fn register_for_forums(app: &TestApp, email: &str) {
 const TRIES: usize = 15;
 
 #[tokio::test]
-async fn p11_every_refused_login_has_the_same_status_body_cookies_and_median_time() {
+async fn every_refused_login_has_the_same_status_body_cookies_and_median_time() {
     let app = TestApp::spawn_with(generous()).await;
     register_for_forums(&app, "victim@example.com").await;
     // A wrong password locks an account after five tries (409): each try gets its own account.
@@ -255,13 +255,13 @@ async fn scripted_login(Json(request): Json<Value>) -> Response {
 }
 
 #[tokio::test]
-async fn p11_refusals_are_held_to_the_slowest_fusionauth_answer_so_fast_ones_do_not_stand_out() {
+async fn refusals_are_held_to_the_slowest_fusionauth_answer_so_fast_ones_do_not_stand_out() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let router = axum::Router::new().route("/api/login", post(scripted_login));
     tokio::spawn(async move { axum::serve(listener, router).await });
     let mut config = generous();
-    config.identity = Identity::External(url.parse().unwrap());
+    config.fusionauth = FusionAuth::External(url.parse().unwrap());
     let app = TestApp::spawn_with(config).await;
     let store = app.store("/");
     // One login shows the site how long FusionAuth takes to hash a password.

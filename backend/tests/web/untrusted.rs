@@ -10,7 +10,7 @@ use crate::app::{Page, TestApp};
 use crate::stub::{Answer, FusionAuthStub};
 use backend::fusionauth::model::{LoginRequest, TwoFactorLoginRequest};
 use backend::fusionauth::{ClientError, FusionAuthClient, FusionAuthConfig, LoginOutcome};
-use backend::stack::{Identity, StackConfig, demo};
+use backend::stack::{FusionAuth, StackConfig, demo};
 use backend::web::LoginLimits;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -559,7 +559,7 @@ fn the_sites_given_any_fusionauth_answer_never_answer_a_500() {
     let rt = runtime();
     let stub = rt.block_on(FusionAuthStub::start(Answer::json(200, "")));
     let mut config = unlimited();
-    config.identity = Identity::External(stub.url());
+    config.fusionauth = FusionAuth::External(stub.url());
     let app = rt.block_on(TestApp::spawn_with(config));
     // One browser throughout: what one answer left in its session meets the next one.
     let browser = app.browser();

@@ -5,8 +5,7 @@ use super::format::{Text, mermaid, plantuml};
 use super::{Event, FlowOptions, Report, Rotation, run};
 use crate::cli::{FlowArgs, FlowFormat};
 use crate::engine::{Browser, BrowserOptions, human_duration};
-use backend::session::SessionPolicy;
-use backend::stack::{Identity, Stack, StackConfig};
+use backend::stack::{FusionAuth, SessionPolicy, Stack, StackConfig};
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -34,7 +33,7 @@ pub async fn start_rotation_stack(
     grace: Duration,
 ) -> anyhow::Result<(Stack, Rotation)> {
     let config = StackConfig {
-        identity: Identity::External(fusionauth.clone()),
+        fusionauth: FusionAuth::External(fusionauth.clone()),
         ..StackConfig::ephemeral()
     }
     .with_policy(SessionPolicy {

@@ -1,10 +1,11 @@
 //! Turning what the engine saw into report records: exchanges with masked secrets, parsed
 //! `Set-Cookie` headers, and the facts the checks read off a page.
 
-use super::report::{Actor, ExchangeRecord, FusionAuthHop, SentCookie, SetCookie, Site};
+use super::report::{Actor, ExchangeRecord, FusionAuthHop, SentCookie, SetCookie};
 use crate::engine::{Block, Exchange, Page};
 use cookie_store::RawCookie;
 use sha2::{Digest as _, Sha256};
+use shared::site::Site;
 use std::time::SystemTime;
 use url::Url;
 

@@ -2,6 +2,7 @@
 //! and diagram outputs and the TUI's flow pane are all drawn from a [`Report`].
 
 use serde::Serialize;
+use shared::site::Site;
 
 /// Who sent a request: the article's Browser (the victim) or its Hacker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -10,15 +11,6 @@ pub enum Actor {
     Browser,
     /// The second, isolated client replaying a stolen cookie.
     Hacker,
-}
-
-/// Which web app a request went to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Site {
-    /// The Store (shopping cart).
-    Store,
-    /// The Forums (posts).
-    Forums,
 }
 
 /// The article's sections, in its order.

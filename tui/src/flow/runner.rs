@@ -6,13 +6,14 @@ use super::observe::{
     Masking, ParsedSetCookie, first_table, fusionauth_hops, header, is_redirect, link_to,
     location_path, logout_form_index, parse_set_cookie, record, set_by_first_hop, signed_in_as,
 };
-use super::report::{Actor, ExchangeRecord, Report, Site, StepReport, Verdict};
+use super::report::{Actor, ExchangeRecord, Report, StepReport, Verdict};
 use super::steps::{SiteFilter, Step, plan};
 use crate::engine::{
     Browser, BrowserOptions, CookieView, Exchange, Expiry, FieldKind, NotSent, Page, PageLoad,
     Request, human_duration,
 };
 use shared::paths::{common, element, form, forums, store};
+use shared::site::Site;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use url::Url;

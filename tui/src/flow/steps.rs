@@ -1,6 +1,7 @@
 //! The scenario's steps as FLOW.md numbers them, and which of them a run takes.
 
-use super::report::{Actor, ExchangeRecord, Focus, Section, Site, StepReport, Verdict};
+use super::report::{Actor, ExchangeRecord, Focus, Section, StepReport, Verdict};
+use shared::site::Site;
 use std::collections::BTreeSet;
 
 /// A step of FLOW.md: what the article says, and what a run needs before it.

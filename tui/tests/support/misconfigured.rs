@@ -11,8 +11,7 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use backend::session::SessionPolicy;
-use backend::stack::{Stack, StackConfig};
+use backend::stack::{SessionPolicy, Stack, StackConfig};
 use cookie_store::RawCookie;
 use shared::paths::{common, store::SESSION_COOKIE};
 use std::collections::HashMap;

@@ -3,8 +3,9 @@
 use super::ApiError;
 use super::body::{JsonObject, check};
 use super::login::{issue_token, json};
+use crate::clock::now_ms;
 use crate::fusionauth::model::{Errors, JwtRefreshResponse, ValidateResponse};
-use crate::identity::{State, now_ms};
+use crate::identity::State;
 use axum::extract::State as AxumState;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::{HeaderMap, StatusCode};

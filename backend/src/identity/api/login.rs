@@ -2,15 +2,15 @@
 
 use super::ApiError;
 use super::body::{JsonObject, check};
+use crate::clock::now_ms;
 use crate::fusionauth::model::{
     ActionsResponse, ChangePasswordRequired, Errors, LoginResponse, TwoFactorRequired, User,
     UserAction,
 };
 use crate::identity::jwt::{Claims, new_jti};
 use crate::identity::store::{ApplicationRecord, PendingKind, PendingLogin, UserRecord};
-use crate::identity::{
-    CHANGE_PASSWORD_TTL_MS, State, TWO_FACTOR_TTL_MS, now_ms, password, random_token, totp,
-};
+use crate::identity::{CHANGE_PASSWORD_TTL_MS, State, TWO_FACTOR_TTL_MS, password, totp};
+use crate::random::random_token;
 use axum::Json;
 use axum::extract::{ConnectInfo, State as AxumState};
 use axum::http::{Extensions, HeaderMap, StatusCode};

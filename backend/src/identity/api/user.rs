@@ -5,9 +5,10 @@
 use super::ApiError;
 use super::body::{Fields, JsonObject, check};
 use super::login::json;
+use crate::clock::now_ms;
 use crate::fusionauth::model::{Errors, Registration, UserResponse};
 use crate::identity::store::{PendingKind, UserRecord};
-use crate::identity::{State, now_ms, password, totp};
+use crate::identity::{State, password, totp};
 use axum::extract::{Path, Query, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -502,7 +503,7 @@ fn is_email(value: &str) -> bool {
 }
 
 fn short_id() -> String {
-    crate::identity::random_token(3)
+    crate::random::random_token(3)
 }
 
 fn parse_id(value: &str, field: &str) -> Result<Uuid, ApiError> {

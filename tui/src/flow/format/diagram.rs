@@ -9,9 +9,8 @@
 
 use super::dialect::Dialect;
 use super::text::duration;
-use crate::flow::report::{
-    Actor, ExchangeRecord, Focus, Report, Section, Site, StepReport, Verdict,
-};
+use crate::flow::report::{Actor, ExchangeRecord, Focus, Report, Section, StepReport, Verdict};
+use shared::site::Site;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 

@@ -3,10 +3,11 @@
 //! and a FAIL whose reason holds characters the diagram languages treat as syntax.
 
 use crate::flow::report::{
-    Actor, ExchangeRecord, Focus, FusionAuthHop, Report, Section, SentCookie, SetCookie, Site,
+    Actor, ExchangeRecord, Focus, FusionAuthHop, Report, Section, SentCookie, SetCookie,
     StepReport, Verdict,
 };
 use crate::flow::steps::step_numbered;
+use shared::site::Site;
 
 pub(super) const STORE: &str = "http://store.localhost:8080";
 
