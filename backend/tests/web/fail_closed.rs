@@ -1,6 +1,6 @@
-//! SECURITY.md #15, the session store: when it fails, pages answer a 503 "temporarily
-//! unavailable" page — never an anonymous page in place of the user's session, never a bare 500
-//! — and they work again once the store is back.
+//! Failing closed (docs/security.md), the session store's half: when it fails, pages answer a
+//! 503 "temporarily unavailable" page — never an anonymous page in place of the user's session,
+//! never a bare 500 — and they work again once the store is back.
 
 use crate::app::{Page, TestApp};
 use backend::stack::StackConfig;

@@ -1,4 +1,4 @@
-//! FLOW.md, steps 1–18, for both sites, each step asserted as the article describes it.
+//! docs/flow.md, steps 1–18, for both sites, each step asserted as the article describes it.
 
 use crate::app::{TestApp, assert_session_cookie_attributes, read, session_records};
 use crate::store::{is_live, record_of, records, store_key};

@@ -1,5 +1,5 @@
-//! Session lifecycle beyond SECURITY.md's own tests (`security.rs`): restarts, the cleanup of
-//! expired sessions, https cookies, the logged-in home page.
+//! Session lifecycle beyond the security properties' own tests (`security.rs`): restarts, the
+//! cleanup of expired sessions, https cookies, the logged-in home page.
 
 use crate::app::{TestApp, read, session_records};
 use crate::store::{is_live, records};
