@@ -1,6 +1,6 @@
 //! FusionAuth's HTTP API as this project uses it.
 //!
-//! `model` holds the wire types of the contract (`../shared/docs/FUSIONAUTH.md`): the local
+//! `model` holds the wire types of the contract (`docs/identity-server.md`): the local
 //! identity server serializes them, the apps' client deserializes them from a local or a real
 //! FusionAuth. Serialization omits absent fields, as FusionAuth does; deserialization ignores
 //! fields it does not know, so a newer FusionAuth still parses.
