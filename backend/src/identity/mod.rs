@@ -6,7 +6,7 @@ pub mod api;
 pub mod jwt;
 pub mod kickstart;
 pub mod password;
-pub mod store;
+pub mod db;
 pub mod totp;
 
 use crate::clock::now_ms;
@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub use api::ApiError;
-pub use store::Store;
+pub use db::Store;
 
 /// Where the seed data comes from when the database is empty.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,11 +78,11 @@ pub struct Identity {
     /// The default tenant (this server has one).
     pub tenant_id: Uuid,
     /// The tenant's configuration, read on every login: kept in memory, written through.
-    tenant: RwLock<store::TenantConfig>,
+    tenant: RwLock<db::TenantConfig>,
     /// Digests of the API keys, checked on every authenticated call: kept in memory.
     api_keys: RwLock<HashSet<String>>,
     /// The applications, read on every login: kept in memory, written through.
-    applications: RwLock<HashMap<Uuid, store::ApplicationRecord>>,
+    applications: RwLock<HashMap<Uuid, db::ApplicationRecord>>,
 }
 
 /// How long a 242's `twoFactorId` stays valid (FusionAuth's default).
@@ -150,7 +150,7 @@ impl Identity {
         match headers.get(AUTHORIZATION).map(|v| v.to_str()) {
             None if !required => Ok(()),
             None => Err(ApiError::Unauthorized),
-            Some(Ok(key)) if self.read_keys().contains(&store::digest(key.trim())) => Ok(()),
+            Some(Ok(key)) if self.read_keys().contains(&db::digest(key.trim())) => Ok(()),
             Some(_) => Err(ApiError::Unauthorized),
         }
     }
@@ -161,12 +161,12 @@ impl Identity {
         self.api_keys
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(store::digest(key));
+            .insert(db::digest(key));
         Ok(())
     }
 
     /// The tenant's configuration.
-    pub fn tenant(&self) -> store::TenantConfig {
+    pub fn tenant(&self) -> db::TenantConfig {
         self.tenant
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -175,7 +175,7 @@ impl Identity {
 
     /// Replaces the tenant's configuration (JSON as FusionAuth's), in the store and in memory.
     pub async fn set_tenant_config(&self, config: &serde_json::Value) -> anyhow::Result<()> {
-        let parsed: store::TenantConfig = serde_json::from_value(config.clone())?;
+        let parsed: db::TenantConfig = serde_json::from_value(config.clone())?;
         self.store.set_tenant_config(self.tenant_id, config).await?;
         *self
             .tenant
@@ -185,7 +185,7 @@ impl Identity {
     }
 
     /// An application by id.
-    pub fn application(&self, id: Uuid) -> Option<store::ApplicationRecord> {
+    pub fn application(&self, id: Uuid) -> Option<db::ApplicationRecord> {
         self.applications
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -194,7 +194,7 @@ impl Identity {
     }
 
     /// Creates an application; false when the id is taken.
-    pub async fn insert_application(&self, app: store::ApplicationRecord) -> anyhow::Result<bool> {
+    pub async fn insert_application(&self, app: db::ApplicationRecord) -> anyhow::Result<bool> {
         let id = Uuid::parse_str(&app.id)?;
         if !self.store.insert_application(&app, now_ms()).await? {
             return Ok(false);

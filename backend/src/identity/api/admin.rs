@@ -6,7 +6,7 @@ use super::body::{JsonObject, check};
 use super::login::json;
 use crate::fusionauth::model::{Errors, LoginRecord, LoginRecordSearchResponse};
 use crate::identity::State;
-use crate::identity::store::ApplicationRecord;
+use crate::identity::db::ApplicationRecord;
 use axum::extract::{Path, Query, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -157,7 +157,7 @@ pub async fn patch_tenant(
     };
     merge(&mut config, patch);
     if let Err(error) =
-        serde_json::from_value::<crate::identity::store::TenantConfig>(config.clone())
+        serde_json::from_value::<crate::identity::db::TenantConfig>(config.clone())
     {
         return Err(ApiError::field(
             "tenant",

@@ -7,7 +7,7 @@ use super::body::{Fields, JsonObject, check};
 use super::login::json;
 use crate::clock::now_ms;
 use crate::fusionauth::model::{Errors, Registration, UserResponse};
-use crate::identity::store::{PendingKind, UserRecord};
+use crate::identity::db::{PendingKind, UserRecord};
 use crate::identity::{State, password, totp};
 use axum::extract::{Path, Query, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
