@@ -3,10 +3,10 @@
 //! FusionAuth drops in; it knows nothing of the web apps, their sessions or cookies.
 
 pub mod api;
+pub mod db;
 pub mod jwt;
 pub mod kickstart;
 pub mod password;
-pub mod db;
 pub mod totp;
 
 use crate::clock::now_ms;

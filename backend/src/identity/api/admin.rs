@@ -156,8 +156,7 @@ pub async fn patch_tenant(
         ));
     };
     merge(&mut config, patch);
-    if let Err(error) =
-        serde_json::from_value::<crate::identity::db::TenantConfig>(config.clone())
+    if let Err(error) = serde_json::from_value::<crate::identity::db::TenantConfig>(config.clone())
     {
         return Err(ApiError::field(
             "tenant",

@@ -7,8 +7,8 @@ use crate::fusionauth::model::{
     ActionsResponse, ChangePasswordRequired, Errors, LoginResponse, TwoFactorRequired, User,
     UserAction,
 };
-use crate::identity::jwt::{Claims, new_jti};
 use crate::identity::db::{ApplicationRecord, PendingKind, PendingLogin, UserRecord};
+use crate::identity::jwt::{Claims, new_jti};
 use crate::identity::{CHANGE_PASSWORD_TTL_MS, State, TWO_FACTOR_TTL_MS, password, totp};
 use crate::random::random_token;
 use axum::Json;
