@@ -1,4 +1,4 @@
-//! The local FusionAuth-compatible identity server: the embedded default that the Store and
+//! The local FusionAuth-compatible identity server: the embedded default that the IdentityDb and
 //! Forums log users in against. It speaks FusionAuth's HTTP contract (`FUSIONAUTH.md`) so a real
 //! FusionAuth drops in; it knows nothing of the web apps, their sessions or cookies.
 
@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub use api::ApiError;
-pub use db::Store;
+pub use db::IdentityDb;
 
 /// Where the seed data comes from when the database is empty.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,13 +66,13 @@ impl IdentityConfig {
 }
 
 /// Shared state of the API handlers.
-pub type State = Arc<Identity>;
+pub type State = Arc<IdentityService>;
 
 /// The identity server's state: storage, the token signer, the tenant.
 #[derive(Debug)]
-pub struct Identity {
+pub struct IdentityService {
     /// Storage.
-    pub store: Store,
+    pub db: IdentityDb,
     /// Access-token signer.
     pub signer: jwt::Signer,
     /// The default tenant (this server has one).
@@ -90,46 +90,44 @@ pub const TWO_FACTOR_TTL_MS: i64 = 5 * 60 * 1000;
 /// How long a 203's `changePasswordId` stays valid.
 pub const CHANGE_PASSWORD_TTL_MS: i64 = 10 * 60 * 1000;
 
-impl Identity {
+impl IdentityService {
     /// Opens the database, kickstarts it when empty, and returns the API's state.
     pub async fn open(config: &IdentityConfig) -> anyhow::Result<State> {
-        let store = Store::connect(&config.database_url).await?;
-        let plan = if store.is_empty().await? {
+        let db = IdentityDb::connect(&config.database_url).await?;
+        let plan = if db.is_empty().await? {
             kickstart::Plan::load(&config.kickstart)?
         } else {
             None
         };
-        if store.setting("tenant_id").await?.is_none() {
+        if db.setting("tenant_id").await?.is_none() {
             let tenant_id = plan
                 .as_ref()
                 .and_then(|p| p.default_tenant_id)
                 .unwrap_or_else(Uuid::new_v4);
-            store.ensure_tenant(tenant_id, "Default").await?;
-            store
-                .set_setting("tenant_id", &tenant_id.to_string())
-                .await?;
+            db.ensure_tenant(tenant_id, "Default").await?;
+            db.set_setting("tenant_id", &tenant_id.to_string()).await?;
         }
-        let tenant_id = store
+        let tenant_id = db
             .setting("tenant_id")
             .await?
             .and_then(|t| Uuid::parse_str(&t).ok())
             .context("the identity database has no valid tenant id")?;
         let secret = match &config.jwt_secret {
             Some(secret) => secret.clone(),
-            None => match store.setting("jwt_secret").await? {
+            None => match db.setting("jwt_secret").await? {
                 Some(secret) => SecretString::from(secret),
                 None => {
                     let secret = random_token(32);
-                    store.set_setting("jwt_secret", &secret).await?;
+                    db.set_setting("jwt_secret", &secret).await?;
                     SecretString::from(secret)
                 }
             },
         };
-        let tenant = store.tenant_config(tenant_id).await?;
-        let api_keys = store.api_key_digests().await?;
-        let applications = store.applications().await?;
+        let tenant = db.tenant_config(tenant_id).await?;
+        let api_keys = db.api_key_digests().await?;
+        let applications = db.applications().await?;
         let state = Arc::new(Self {
-            store,
+            db,
             signer: jwt::Signer::new(&secret),
             tenant_id,
             tenant: RwLock::new(tenant),
@@ -157,7 +155,7 @@ impl Identity {
 
     /// Stores an API key.
     pub async fn add_api_key(&self, key: &str, description: Option<&str>) -> anyhow::Result<()> {
-        self.store.add_api_key(key, description).await?;
+        self.db.add_api_key(key, description).await?;
         self.api_keys
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -173,10 +171,10 @@ impl Identity {
             .clone()
     }
 
-    /// Replaces the tenant's configuration (JSON as FusionAuth's), in the store and in memory.
+    /// Replaces the tenant's configuration (JSON as FusionAuth's), in the database and in memory.
     pub async fn set_tenant_config(&self, config: &serde_json::Value) -> anyhow::Result<()> {
         let parsed: db::TenantConfig = serde_json::from_value(config.clone())?;
-        self.store.set_tenant_config(self.tenant_id, config).await?;
+        self.db.set_tenant_config(self.tenant_id, config).await?;
         *self
             .tenant
             .write()
@@ -196,7 +194,7 @@ impl Identity {
     /// Creates an application; false when the id is taken.
     pub async fn insert_application(&self, app: db::ApplicationRecord) -> anyhow::Result<bool> {
         let id = Uuid::parse_str(&app.id)?;
-        if !self.store.insert_application(&app, now_ms()).await? {
+        if !self.db.insert_application(&app, now_ms()).await? {
             return Ok(false);
         }
         self.applications
@@ -224,7 +222,7 @@ pub struct IdentityServer {
 impl IdentityServer {
     /// Opens the state, binds the listener and serves until [`IdentityServer::stop`].
     pub async fn start(config: IdentityConfig) -> anyhow::Result<Self> {
-        let state = Identity::open(&config).await?;
+        let state = IdentityService::open(&config).await?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -273,7 +271,7 @@ async fn purge_expired(state: State) {
     let mut ticker = tokio::time::interval(Duration::from_secs(60));
     loop {
         ticker.tick().await;
-        if let Err(error) = state.store.purge_expired(now_ms()).await {
+        if let Err(error) = state.db.purge_expired(now_ms()).await {
             tracing::warn!(
                 error = format!("{error:#}"),
                 "purging expired identity records failed"

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 /// `GET /api/status`: 200 while the server and its database answer.
 pub async fn status(AxumState(identity): AxumState<State>) -> Result<Response, ApiError> {
-    identity.store.is_empty().await?;
+    identity.db.is_empty().await?;
     Ok(json(StatusCode::OK, &json!({ "status": "ok" })))
 }
 
@@ -144,7 +144,7 @@ pub async fn patch_tenant(
         .filter(|id| *id == identity.tenant_id)
         .ok_or(ApiError::NotFound)?;
     let mut config = identity
-        .store
+        .db
         .tenant_config_json(tenant_id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -204,7 +204,7 @@ pub async fn create_user_action(
     };
     check(errors)?;
     if !identity
-        .store
+        .db
         .insert_action_definition(action_id, &name, prevent_login, temporal)
         .await?
     {
@@ -244,7 +244,7 @@ pub async fn search_login_records(
         .unwrap_or(25)
         .clamp(1, 500);
     let logins: Vec<LoginRecord> = identity
-        .store
+        .db
         .login_records(user_id, limit)
         .await?
         .into_iter()

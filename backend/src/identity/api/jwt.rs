@@ -51,7 +51,7 @@ pub async fn refresh(
     let invalid = || ApiError::field("refreshToken", "invalid", "The refresh token is not valid.");
     let now = now_ms();
     let record = identity
-        .store
+        .db
         .refresh_token(&token)
         .await?
         .ok_or_else(invalid)?;
@@ -60,15 +60,11 @@ pub async fn refresh(
     }
     let user_id = Uuid::parse_str(&record.user_id).map_err(anyhow::Error::from)?;
     let application_id = Uuid::parse_str(&record.application_id).map_err(anyhow::Error::from)?;
-    let user = identity
-        .store
-        .user_by_id(user_id)
-        .await?
-        .ok_or_else(invalid)?;
+    let user = identity.db.user_by_id(user_id).await?.ok_or_else(invalid)?;
     if !user.active || user.expiry.is_some_and(|e| e <= now) {
         return Err(invalid());
     }
-    let view = identity.store.user_view(&user).await?;
+    let view = identity.db.user_view(&user).await?;
     let registration = view.registration(application_id).ok_or_else(invalid)?;
     let application = identity.application(application_id).ok_or_else(invalid)?;
     let refresh_token_id = Uuid::parse_str(&record.id).map_err(anyhow::Error::from)?;

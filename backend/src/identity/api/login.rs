@@ -54,17 +54,17 @@ pub async fn login(
     // password" cost the same. The user's actions and registrations are read meanwhile, for
     // every outcome alike: the reads take the other core while PBKDF2 takes one, and a login
     // then costs little more than its hash.
-    let user = identity.store.user_by_login_id(&login_id).await?;
+    let user = identity.db.user_by_login_id(&login_id).await?;
     let now = now_ms();
     let actions_of = user
         .as_ref()
         .map_or_else(|| Uuid::nil().to_string(), |user| user.id.clone());
     let (matches, actions, view) = tokio::join!(
         password::verify_blocking(password, user.as_ref().map(UserRecord::password)),
-        identity.store.active_actions(&actions_of, now),
+        identity.db.active_actions(&actions_of, now),
         async {
             match &user {
-                Some(user) => identity.store.user_view(user).await.map(Some),
+                Some(user) => identity.db.user_view(user).await.map(Some),
                 None => Ok(None),
             }
         },
@@ -79,7 +79,7 @@ pub async fn login(
             .reset_count_in_seconds
             .saturating_mul(1000);
         identity
-            .store
+            .db
             .record_unknown_failure(&login_id, now, window)
             .await?;
         tracing::info!(outcome = 404, "login failed: unknown login id");
@@ -112,7 +112,7 @@ pub async fn login(
             .clone()
             .unwrap_or_else(|| "Administrative".into());
         identity
-            .store
+            .db
             .insert_pending(
                 &change_password_id,
                 PendingKind::ChangePassword,
@@ -145,7 +145,7 @@ pub async fn login(
     if let Some(method_id) = &user.two_factor_method_id {
         let two_factor_id = random_token(32);
         identity
-            .store
+            .db
             .insert_pending(
                 &two_factor_id,
                 PendingKind::TwoFactor,
@@ -190,14 +190,14 @@ pub async fn two_factor_login(
 
     let now = now_ms();
     let Some(pending) = identity
-        .store
+        .db
         .pending(&two_factor_id, PendingKind::TwoFactor, now)
         .await?
     else {
         return Err(ApiError::NotFound);
     };
     let user_id = Uuid::parse_str(&pending.user_id).map_err(anyhow::Error::from)?;
-    let Some(user) = identity.store.user_by_id(user_id).await? else {
+    let Some(user) = identity.db.user_by_id(user_id).await? else {
         return Err(ApiError::NotFound);
     };
     let Some(secret) = &user.two_factor_secret else {
@@ -211,7 +211,7 @@ pub async fn two_factor_login(
             .into_response());
     }
     // Single use: a concurrent request with the same id gets 404.
-    if !identity.store.delete_pending(&two_factor_id).await? {
+    if !identity.db.delete_pending(&two_factor_id).await? {
         return Err(ApiError::NotFound);
     }
     if let Some(refusal) = refuse_inactive(&user, now) {
@@ -235,7 +235,7 @@ pub async fn two_factor_login(
         login_id: None,
         no_jwt: false,
     };
-    let view = identity.store.user_view(&user).await?;
+    let view = identity.db.user_view(&user).await?;
     complete(&identity, &user, attempt, now, view).await
 }
 
@@ -265,7 +265,7 @@ fn refuse_inactive(user: &UserRecord, now: i64) -> Option<Response> {
 async fn record_failure(identity: &State, user: &UserRecord, now: i64) -> Result<(), ApiError> {
     let config = identity.tenant().failed_authentication_configuration;
     let count = identity
-        .store
+        .db
         .record_failure(
             &user.id,
             now,
@@ -275,12 +275,12 @@ async fn record_failure(identity: &State, user: &UserRecord, now: i64) -> Result
     if count >= config.too_many_attempts {
         let action_id = config.user_action_id.unwrap_or(BUILT_IN_LOCK_ACTION);
         let name = identity
-            .store
+            .db
             .action_definition_name(action_id)
             .await?
             .unwrap_or_else(|| "Locked".into());
         identity
-            .store
+            .db
             .add_user_action(
                 &user.id,
                 &UserAction {
@@ -309,7 +309,7 @@ async fn complete(
 ) -> Result<Response, ApiError> {
     let user_id = user.uuid();
     identity
-        .store
+        .db
         .record_login(
             user_id,
             attempt.application_id,
@@ -351,7 +351,7 @@ async fn complete(
             let token = random_token(48);
             let ttl_ms = app.refresh_ttl_minutes.saturating_mul(60_000);
             identity
-                .store
+                .db
                 .insert_refresh_token(
                     id,
                     &token,

@@ -35,7 +35,7 @@ pub async fn logout(
 
     let mut user_id = None;
     if let Some(token) = refresh_token.filter(|t| !t.is_empty()) {
-        user_id = identity.store.revoke_refresh_token(&token).await?;
+        user_id = identity.db.revoke_refresh_token(&token).await?;
     }
     if user_id.is_none() {
         // Without a refresh token, `global` applies to the user of the bearer JWT.
@@ -44,7 +44,7 @@ pub async fn logout(
             .and_then(|claims| claims.get("sub")?.as_str().map(str::to_owned));
     }
     if let (true, Some(user_id)) = (global, &user_id) {
-        let revoked = identity.store.revoke_user_refresh_tokens(user_id).await?;
+        let revoked = identity.db.revoke_user_refresh_tokens(user_id).await?;
         tracing::info!(user = %user_id, revoked, "global logout");
     } else if let Some(user_id) = &user_id {
         tracing::info!(user = %user_id, "logout");

@@ -16,11 +16,11 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/identity/pos
 
 /// The identity server's database.
 #[derive(Clone, Debug)]
-pub struct Store {
+pub struct IdentityDb {
     db: Db,
 }
 
-/// A user as stored, password hash included. Turned into the wire [`User`] by [`Store::user_view`].
+/// A user as stored, password hash included. Turned into the wire [`User`] by [`IdentityDb::user_view`].
 #[derive(Clone, Debug, FromRow)]
 pub struct UserRecord {
     /// User id (UUID text).
@@ -266,7 +266,7 @@ impl EmailConfig {
     }
 }
 
-/// SHA-256 hex of a secret (API keys, refresh tokens): what the store keeps instead of it.
+/// SHA-256 hex of a secret (API keys, refresh tokens): what the database keeps instead of it.
 pub fn digest(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
         .iter()
@@ -274,7 +274,7 @@ pub fn digest(secret: &str) -> String {
         .collect()
 }
 
-impl Store {
+impl IdentityDb {
     /// Opens (creating if needed) the database at `url` and runs the migrations: a SQLite URL
     /// (`sqlite::memory:` gives a private in-memory database, for tests), or a PostgreSQL URL,
     /// whose schema `identity` holds the tables.
