@@ -193,14 +193,13 @@ impl IdentityService {
 
     /// Creates an application; false when the id is taken.
     pub async fn insert_application(&self, app: db::ApplicationRecord) -> anyhow::Result<bool> {
-        let id = Uuid::parse_str(&app.id)?;
         if !self.db.insert_application(&app, now_ms()).await? {
             return Ok(false);
         }
         self.applications
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(id, app);
+            .insert(app.id, app);
         Ok(true)
     }
 

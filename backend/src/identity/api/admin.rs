@@ -4,7 +4,7 @@
 use super::ApiError;
 use super::body::{JsonObject, check};
 use super::login::json;
-use crate::fusionauth::model::{Errors, LoginRecord, LoginRecordSearchResponse};
+use crate::fusionauth::model::{Errors, LoginRecordSearchResponse};
 use crate::identity::State;
 use crate::identity::db::ApplicationRecord;
 use axum::extract::{Path, Query, State as AxumState};
@@ -93,8 +93,8 @@ async fn create(
     };
     check(errors)?;
     let record = ApplicationRecord {
-        id: id.to_string(),
-        tenant_id: identity.tenant_id.to_string(),
+        id,
+        tenant_id: identity.tenant_id,
         name,
         roles: serde_json::to_string(&roles).map_err(anyhow::Error::from)?,
         require_authentication,
@@ -243,21 +243,7 @@ pub async fn search_login_records(
         .and_then(|n| n.parse::<i64>().ok())
         .unwrap_or(25)
         .clamp(1, 500);
-    let logins: Vec<LoginRecord> = identity
-        .db
-        .login_records(user_id, limit)
-        .await?
-        .into_iter()
-        .map(
-            |(application_id, instant, ip_address, login_id)| LoginRecord {
-                user_id,
-                application_id: application_id.and_then(|a| Uuid::parse_str(&a).ok()),
-                instant,
-                ip_address,
-                login_id,
-            },
-        )
-        .collect();
+    let logins = identity.db.login_records(user_id, limit).await?;
     let total = logins.len() as u64;
     Ok(json(
         StatusCode::OK,

@@ -56,12 +56,11 @@ pub async fn login(
     // then costs little more than its hash.
     let user = identity.db.user_by_login_id(&login_id).await?;
     let now = now_ms();
-    let actions_of = user
-        .as_ref()
-        .map_or_else(|| Uuid::nil().to_string(), |user| user.id.clone());
+    // An unknown login id's actions are read too, under the nil id that matches nobody.
+    let actions_of = user.as_ref().map_or(Uuid::nil(), |user| user.id);
     let (matches, actions, view) = tokio::join!(
         password::verify_blocking(password, user.as_ref().map(UserRecord::password)),
-        identity.db.active_actions(&actions_of, now),
+        identity.db.active_actions(actions_of, now),
         async {
             match &user {
                 Some(user) => identity.db.user_view(user).await.map(Some),
@@ -117,8 +116,8 @@ pub async fn login(
                 &change_password_id,
                 PendingKind::ChangePassword,
                 &PendingLogin {
-                    user_id: user.id.clone(),
-                    application_id: application_id.map(|a| a.to_string()),
+                    user_id: user.id,
+                    application_id,
                     ip_address: attempt.ip.clone(),
                     reason: Some(reason.clone()),
                 },
@@ -150,8 +149,8 @@ pub async fn login(
                 &two_factor_id,
                 PendingKind::TwoFactor,
                 &PendingLogin {
-                    user_id: user.id.clone(),
-                    application_id: application_id.map(|a| a.to_string()),
+                    user_id: user.id,
+                    application_id,
                     ip_address: attempt.ip.clone(),
                     reason: None,
                 },
@@ -196,8 +195,7 @@ pub async fn two_factor_login(
     else {
         return Err(ApiError::NotFound);
     };
-    let user_id = Uuid::parse_str(&pending.user_id).map_err(anyhow::Error::from)?;
-    let Some(user) = identity.db.user_by_id(user_id).await? else {
+    let Some(user) = identity.db.user_by_id(pending.user_id).await? else {
         return Err(ApiError::NotFound);
     };
     let Some(secret) = &user.two_factor_secret else {
@@ -217,12 +215,7 @@ pub async fn two_factor_login(
     if let Some(refusal) = refuse_inactive(&user, now) {
         return Ok(refusal);
     }
-    let application_id = application_id.or_else(|| {
-        pending
-            .application_id
-            .as_deref()
-            .and_then(|a| Uuid::parse_str(a).ok())
-    });
+    let application_id = application_id.or(pending.application_id);
     let application = match application_id {
         Some(id) => identity.application(id),
         None => None,
@@ -267,7 +260,7 @@ async fn record_failure(identity: &State, user: &UserRecord, now: i64) -> Result
     let count = identity
         .db
         .record_failure(
-            &user.id,
+            user.id,
             now,
             config.reset_count_in_seconds.saturating_mul(1000),
         )
@@ -282,7 +275,7 @@ async fn record_failure(identity: &State, user: &UserRecord, now: i64) -> Result
         identity
             .db
             .add_user_action(
-                &user.id,
+                user.id,
                 &UserAction {
                     action_id,
                     expiry: Some(now + config.action_duration_ms()),
@@ -307,7 +300,7 @@ async fn complete(
     now: i64,
     mut view: User,
 ) -> Result<Response, ApiError> {
-    let user_id = user.uuid();
+    let user_id = user.id;
     identity
         .db
         .record_login(
@@ -352,14 +345,7 @@ async fn complete(
             let ttl_ms = app.refresh_ttl_minutes.saturating_mul(60_000);
             identity
                 .db
-                .insert_refresh_token(
-                    id,
-                    &token,
-                    user_id,
-                    attempt.application_id.unwrap_or_default(),
-                    now,
-                    now + ttl_ms,
-                )
+                .insert_refresh_token(id, &token, user_id, app.id, now, now + ttl_ms)
                 .await?;
             response.refresh_token = Some(token);
             response.refresh_token_id = Some(id);
@@ -403,7 +389,7 @@ pub(super) async fn issue_token(
         iat,
         auth_time,
         iss: tenant.issuer.unwrap_or_else(|| "acme.com".into()),
-        sub: user.id.clone(),
+        sub: user.id.to_string(),
         jti: new_jti(),
         authentication_type: authentication_type.into(),
         email: user.email.clone(),
@@ -412,7 +398,7 @@ pub(super) async fn issue_token(
         application_id: registration.as_ref().map(|(app, _)| app.to_string()),
         roles: registration.map(|(_, roles)| roles),
         sid: refresh_token_id.map(|id| id.to_string()),
-        tid: user.tenant_id.clone(),
+        tid: user.tenant_id.to_string(),
     };
     Ok((identity.signer.sign(&claims)?, exp * 1000))
 }

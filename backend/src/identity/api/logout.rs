@@ -8,6 +8,7 @@ use axum::extract::{Query, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
+use uuid::Uuid;
 
 /// FusionAuth's logout: `global` and `refreshToken` in the JSON body or the query string (the
 /// official Python client sends the query string); the body wins. Always 200 for a valid
@@ -41,9 +42,9 @@ pub async fn logout(
         // Without a refresh token, `global` applies to the user of the bearer JWT.
         user_id = super::jwt::bearer(&headers)
             .and_then(|jwt| identity.signer.validate(&jwt))
-            .and_then(|claims| claims.get("sub")?.as_str().map(str::to_owned));
+            .and_then(|claims| Uuid::parse_str(claims.get("sub")?.as_str()?).ok());
     }
-    if let (true, Some(user_id)) = (global, &user_id) {
+    if let (true, Some(user_id)) = (global, user_id) {
         let revoked = identity.db.revoke_user_refresh_tokens(user_id).await?;
         tracing::info!(user = %user_id, revoked, "global logout");
     } else if let Some(user_id) = &user_id {

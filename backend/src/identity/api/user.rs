@@ -164,7 +164,7 @@ async fn register_user(
     };
     if !identity
         .db
-        .insert_registration(user.uuid(), &registration)
+        .insert_registration(user.id, &registration)
         .await?
     {
         return Err(ApiError::field(
@@ -257,7 +257,7 @@ pub async fn update(
         }
     })?;
     if revoke {
-        identity.db.revoke_user_refresh_tokens(&user.id).await?;
+        identity.db.revoke_user_refresh_tokens(user.id).await?;
     }
     tracing::info!(user = %user.id, active = user.active, "user updated");
     respond_user(&identity, &user).await
@@ -275,7 +275,7 @@ pub async fn deregister(
     let application_id = Uuid::parse_str(&application_id).map_err(|_| ApiError::NotFound)?;
     if !identity
         .db
-        .delete_registration(user.uuid(), application_id)
+        .delete_registration(user.id, application_id)
         .await?
     {
         return Err(ApiError::NotFound);
@@ -295,11 +295,11 @@ pub async fn delete(
     identity.authorize(&headers, true)?;
     let mut user = find(&identity, &user_id).await?;
     if query.get("hardDelete").is_some_and(|v| v == "true") {
-        identity.db.delete_user(user.uuid()).await?;
+        identity.db.delete_user(user.id).await?;
     } else {
         user.active = false;
         identity.db.update_user(&user).await?;
-        identity.db.revoke_user_refresh_tokens(&user.id).await?;
+        identity.db.revoke_user_refresh_tokens(user.id).await?;
     }
     Ok(StatusCode::OK.into_response())
 }
@@ -326,7 +326,11 @@ pub async fn change_password(
         .pending(&change_password_id, PendingKind::ChangePassword, now)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let mut user = find(&identity, &pending.user_id).await?;
+    let mut user = identity
+        .db
+        .user_by_id(pending.user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let hash = password::hash_blocking(password, password::DEFAULT_FACTOR).await;
     if !identity.db.delete_pending(&change_password_id).await? {
         return Err(ApiError::NotFound);
@@ -335,7 +339,7 @@ pub async fn change_password(
     user.password_change_required = false;
     user.password_change_reason = None;
     identity.db.update_user(&user).await?;
-    identity.db.revoke_user_refresh_tokens(&user.id).await?;
+    identity.db.revoke_user_refresh_tokens(user.id).await?;
     tracing::info!(user = %user.id, "password changed");
     Ok(json(StatusCode::OK, &serde_json::json!({})))
 }
@@ -398,8 +402,8 @@ async fn new_user(identity: &State, id: Uuid, body: &JsonObject) -> Result<UserR
     let two_factor_secret = two_factor_secret(&fields, &mut errors);
     let tenant = identity.tenant();
     let user = UserRecord {
-        id: id.to_string(),
-        tenant_id: identity.tenant_id.to_string(),
+        id,
+        tenant_id: identity.tenant_id,
         email,
         username,
         first_name: fields.string("firstName", &mut errors),

@@ -3,15 +3,18 @@
 use super::IdentityDb;
 use crate::db::with_pool;
 use sqlx::FromRow;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// An application (the Store or the Forums) as stored.
 #[derive(Clone, Debug, FromRow)]
 pub struct ApplicationRecord {
     /// Application id.
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: Uuid,
     /// Tenant id.
-    pub tenant_id: String,
+    #[sqlx(try_from = "String")]
+    pub tenant_id: Uuid,
     /// Name.
     pub name: String,
     /// Role names (JSON array text).
@@ -38,8 +41,8 @@ impl IdentityDb {
                 "INSERT INTO applications (id, tenant_id, name, roles, require_authentication, generate_refresh_tokens, jwt_ttl_seconds, refresh_ttl_minutes, insert_instant)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
             )
-            .bind(&app.id)
-            .bind(&app.tenant_id)
+            .bind(app.id.to_string())
+            .bind(app.tenant_id.to_string())
             .bind(&app.name)
             .bind(&app.roles)
             .bind(app.require_authentication)
@@ -55,9 +58,7 @@ impl IdentityDb {
     }
 
     /// Every application, by id.
-    pub async fn applications(
-        &self,
-    ) -> anyhow::Result<std::collections::HashMap<Uuid, ApplicationRecord>> {
+    pub async fn applications(&self) -> anyhow::Result<HashMap<Uuid, ApplicationRecord>> {
         let apps: Vec<ApplicationRecord> = with_pool!(&self.db, |pool| {
             sqlx::query_as(
                 "SELECT id, tenant_id, name, roles, require_authentication, generate_refresh_tokens, jwt_ttl_seconds, refresh_ttl_minutes FROM applications",
@@ -65,9 +66,6 @@ impl IdentityDb {
             .fetch_all(pool)
             .await
         })?;
-        Ok(apps
-            .into_iter()
-            .filter_map(|app| Some((Uuid::parse_str(&app.id).ok()?, app)))
-            .collect())
+        Ok(apps.into_iter().map(|app| (app.id, app)).collect())
     }
 }

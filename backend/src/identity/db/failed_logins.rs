@@ -2,17 +2,24 @@
 
 use super::{IdentityDb, digest};
 use crate::db::with_pool;
+use uuid::Uuid;
 
 impl IdentityDb {
     /// Counts a failed login inside the window; returns the count including this one.
     pub async fn record_failure(
         &self,
-        user_id: &str,
+        user_id: Uuid,
         now: i64,
         window_ms: i64,
     ) -> anyhow::Result<i64> {
-        self.count_failure("failed_logins", "user_id", user_id, now, window_ms)
-            .await
+        self.count_failure(
+            "failed_logins",
+            "user_id",
+            &user_id.to_string(),
+            now,
+            window_ms,
+        )
+        .await
     }
 
     /// Counts a failed login for a login id that matches no user (keyed by its digest).

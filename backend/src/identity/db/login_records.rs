@@ -1,7 +1,8 @@
 //! Login records: one row per successful login (a trigger keeps the last-login columns).
 
-use super::IdentityDb;
+use super::{IdentityDb, stored_id};
 use crate::db::with_pool;
+use crate::fusionauth::model::LoginRecord;
 use uuid::Uuid;
 
 impl IdentityDb {
@@ -29,20 +30,34 @@ impl IdentityDb {
         Ok(())
     }
 
-    /// The user's login records, newest first: (application, instant, ip, login id).
+    /// The user's last `limit` login records, newest first.
     pub async fn login_records(
         &self,
         user_id: Uuid,
         limit: i64,
-    ) -> anyhow::Result<Vec<(Option<String>, i64, Option<String>, Option<String>)>> {
-        Ok(with_pool!(&self.db, |pool| {
-            sqlx::query_as(
+    ) -> anyhow::Result<Vec<LoginRecord>> {
+        let rows: Vec<(Option<String>, i64, Option<String>, Option<String>)> = with_pool!(
+            &self.db,
+            |pool| {
+                sqlx::query_as(
                 "SELECT application_id, instant, ip_address, login_id FROM login_records WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
             )
             .bind(user_id.to_string())
             .bind(limit)
             .fetch_all(pool)
             .await
-        })?)
+            }
+        )?;
+        rows.into_iter()
+            .map(|(application_id, instant, ip_address, login_id)| {
+                Ok(LoginRecord {
+                    user_id,
+                    application_id: application_id.as_deref().map(stored_id).transpose()?,
+                    instant,
+                    ip_address,
+                    login_id,
+                })
+            })
+            .collect()
     }
 }

@@ -22,6 +22,7 @@ use crate::db::{Db, with_pool};
 use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
 use sqlx::migrate::Migrator;
+use uuid::Uuid;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/identity/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/identity/postgres");
@@ -38,6 +39,12 @@ pub fn digest(secret: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Reads back an id this server wrote into a TEXT column. One that is not a UUID is a damaged
+/// row: an error, never a nil UUID standing in for it.
+fn stored_id(text: &str) -> anyhow::Result<Uuid> {
+    Uuid::parse_str(text).with_context(|| format!("a stored id is not a UUID: {text:?}"))
 }
 
 impl IdentityDb {

@@ -1,6 +1,6 @@
 //! Refresh tokens: only their digests are kept.
 
-use super::{IdentityDb, digest};
+use super::{IdentityDb, digest, stored_id};
 use crate::db::with_pool;
 use sqlx::FromRow;
 use uuid::Uuid;
@@ -9,11 +9,14 @@ use uuid::Uuid;
 #[derive(Clone, Debug, FromRow)]
 pub struct RefreshTokenRecord {
     /// Token id (the JWT's `sid`).
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: Uuid,
     /// The user.
-    pub user_id: String,
+    #[sqlx(try_from = "String")]
+    pub user_id: Uuid,
     /// The application.
-    pub application_id: String,
+    #[sqlx(try_from = "String")]
+    pub application_id: Uuid,
     /// Expiry, epoch ms.
     pub expires_at: i64,
 }
@@ -59,20 +62,21 @@ impl IdentityDb {
     }
 
     /// Revokes one refresh token; returns its owner if it existed.
-    pub async fn revoke_refresh_token(&self, token: &str) -> anyhow::Result<Option<String>> {
-        Ok(with_pool!(&self.db, |pool| {
+    pub async fn revoke_refresh_token(&self, token: &str) -> anyhow::Result<Option<Uuid>> {
+        let user_id: Option<String> = with_pool!(&self.db, |pool| {
             sqlx::query_scalar("DELETE FROM refresh_tokens WHERE token_hash = $1 RETURNING user_id")
                 .bind(digest(token))
                 .fetch_optional(pool)
                 .await
-        })?)
+        })?;
+        user_id.as_deref().map(stored_id).transpose()
     }
 
     /// Revokes every refresh token of a user.
-    pub async fn revoke_user_refresh_tokens(&self, user_id: &str) -> anyhow::Result<u64> {
+    pub async fn revoke_user_refresh_tokens(&self, user_id: Uuid) -> anyhow::Result<u64> {
         Ok(with_pool!(&self.db, |pool| {
             sqlx::query("DELETE FROM refresh_tokens WHERE user_id = $1")
-                .bind(user_id)
+                .bind(user_id.to_string())
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected())

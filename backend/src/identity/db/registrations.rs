@@ -3,6 +3,7 @@
 use super::IdentityDb;
 use crate::db::with_pool;
 use crate::fusionauth::model::Registration;
+use sqlx::FromRow;
 use uuid::Uuid;
 
 impl IdentityDb {
@@ -47,4 +48,43 @@ impl IdentityDb {
         })?;
         Ok(done > 0)
     }
+
+    /// The user's registrations, oldest first.
+    pub async fn registrations_of(&self, user_id: Uuid) -> anyhow::Result<Vec<Registration>> {
+        let rows: Vec<RegistrationRow> = with_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT id, application_id, roles, username, verified, insert_instant, last_login_instant
+                 FROM registrations WHERE user_id = $1 ORDER BY insert_instant, id",
+            )
+            .bind(user_id.to_string())
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Registration {
+                id: r.id,
+                application_id: r.application_id,
+                roles: serde_json::from_str(&r.roles).unwrap_or_default(),
+                username: r.username,
+                verified: r.verified,
+                insert_instant: Some(r.insert_instant),
+                last_login_instant: r.last_login_instant,
+            })
+            .collect())
+    }
+}
+
+/// A registration as stored (roles as JSON array text).
+#[derive(FromRow)]
+struct RegistrationRow {
+    #[sqlx(try_from = "String")]
+    id: Uuid,
+    #[sqlx(try_from = "String")]
+    application_id: Uuid,
+    roles: String,
+    username: Option<String>,
+    verified: bool,
+    insert_instant: i64,
+    last_login_instant: Option<i64>,
 }

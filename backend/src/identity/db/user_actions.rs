@@ -41,14 +41,14 @@ impl IdentityDb {
     }
 
     /// Applies an action to a user (and forgets the counted failures).
-    pub async fn add_user_action(&self, user_id: &str, action: &UserAction) -> anyhow::Result<()> {
+    pub async fn add_user_action(&self, user_id: Uuid, action: &UserAction) -> anyhow::Result<()> {
         with_pool!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO user_actions (id, user_id, action_id, name, reason, reason_code, expiry) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(Uuid::new_v4().to_string())
-            .bind(user_id)
+            .bind(user_id.to_string())
             .bind(action.action_id.to_string())
             .bind(&action.name)
             .bind(&action.reason)
@@ -57,7 +57,7 @@ impl IdentityDb {
             .execute(&mut *tx)
             .await?;
             sqlx::query("DELETE FROM failed_logins WHERE user_id = $1")
-                .bind(user_id)
+                .bind(user_id.to_string())
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await
@@ -66,10 +66,11 @@ impl IdentityDb {
     }
 
     /// The actions on a user that have not expired.
-    pub async fn active_actions(&self, user_id: &str, now: i64) -> anyhow::Result<Vec<UserAction>> {
+    pub async fn active_actions(&self, user_id: Uuid, now: i64) -> anyhow::Result<Vec<UserAction>> {
         #[derive(FromRow)]
         struct Row {
-            action_id: String,
+            #[sqlx(try_from = "String")]
+            action_id: Uuid,
             name: String,
             reason: Option<String>,
             reason_code: Option<String>,
@@ -80,7 +81,7 @@ impl IdentityDb {
                 "SELECT action_id, name, reason, reason_code, expiry FROM user_actions
              WHERE user_id = $1 AND (expiry IS NULL OR expiry > $2) ORDER BY expiry",
             )
-            .bind(user_id)
+            .bind(user_id.to_string())
             .bind(now)
             .fetch_all(pool)
             .await
@@ -88,7 +89,7 @@ impl IdentityDb {
         Ok(rows
             .into_iter()
             .map(|r| UserAction {
-                action_id: Uuid::parse_str(&r.action_id).unwrap_or_default(),
+                action_id: r.action_id,
                 expiry: r.expiry,
                 name: r.name,
                 reason: r.reason,

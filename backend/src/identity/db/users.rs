@@ -2,18 +2,27 @@
 
 use super::IdentityDb;
 use crate::db::{Db, with_pool};
-use crate::fusionauth::model::{Registration, User};
+use crate::fusionauth::model::{TwoFactorInfo, User};
 use crate::identity::password::PasswordHash;
+use crate::identity::totp;
 use sqlx::FromRow;
 use uuid::Uuid;
+
+/// Every column of `users`, in the order [`IdentityDb::insert_user`] binds them.
+const USER_COLUMNS: &str = "id, tenant_id, email, username, first_name, last_name, full_name, \
+    active, verified, password_change_required, password_change_reason, expiry, \
+    encryption_scheme, factor, salt, password_hash, two_factor_secret, two_factor_method_id, \
+    data, insert_instant, last_login_instant, last_login_ip, password_last_update_instant";
 
 /// A user as stored, password hash included. Turned into the wire [`User`] by [`IdentityDb::user_view`].
 #[derive(Clone, Debug, FromRow)]
 pub struct UserRecord {
-    /// User id (UUID text).
-    pub id: String,
+    /// User id.
+    #[sqlx(try_from = "String")]
+    pub id: Uuid,
     /// Tenant id.
-    pub tenant_id: String,
+    #[sqlx(try_from = "String")]
+    pub tenant_id: Uuid,
     /// Email, matched case-insensitively.
     pub email: Option<String>,
     /// Username, matched exactly.
@@ -69,11 +78,6 @@ impl UserRecord {
         }
     }
 
-    /// The id as a UUID (ids are written by this server, always valid).
-    pub fn uuid(&self) -> Uuid {
-        Uuid::parse_str(&self.id).unwrap_or_default()
-    }
-
     /// Sets a new password hash.
     pub fn set_password(&mut self, hash: PasswordHash, now: i64) {
         self.encryption_scheme = hash.scheme;
@@ -87,39 +91,39 @@ impl UserRecord {
 impl IdentityDb {
     /// Creates a user; false when the id, email or username is taken.
     pub async fn insert_user(&self, user: &UserRecord) -> anyhow::Result<bool> {
+        let sql = format!(
+            "INSERT INTO users ({USER_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+             ON CONFLICT DO NOTHING"
+        );
         let done = with_pool!(&self.db, |pool| {
-            sqlx::query(
-                "INSERT INTO users (id, tenant_id, email, username, first_name, last_name, full_name, active, verified,
-                    password_change_required, password_change_reason, expiry, encryption_scheme, factor, salt, password_hash,
-                    two_factor_secret, two_factor_method_id, data, insert_instant, last_login_instant, last_login_ip, password_last_update_instant)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) ON CONFLICT DO NOTHING",
-            )
-            .bind(&user.id)
-            .bind(&user.tenant_id)
-            .bind(&user.email)
-            .bind(&user.username)
-            .bind(&user.first_name)
-            .bind(&user.last_name)
-            .bind(&user.full_name)
-            .bind(user.active)
-            .bind(user.verified)
-            .bind(user.password_change_required)
-            .bind(&user.password_change_reason)
-            .bind(user.expiry)
-            .bind(&user.encryption_scheme)
-            .bind(user.factor)
-            .bind(&user.salt)
-            .bind(&user.password_hash)
-            .bind(&user.two_factor_secret)
-            .bind(&user.two_factor_method_id)
-            .bind(&user.data)
-            .bind(user.insert_instant)
-            .bind(user.last_login_instant)
-            .bind(&user.last_login_ip)
-            .bind(user.password_last_update_instant)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
+            sqlx::query(&sql)
+                .bind(user.id.to_string())
+                .bind(user.tenant_id.to_string())
+                .bind(&user.email)
+                .bind(&user.username)
+                .bind(&user.first_name)
+                .bind(&user.last_name)
+                .bind(&user.full_name)
+                .bind(user.active)
+                .bind(user.verified)
+                .bind(user.password_change_required)
+                .bind(&user.password_change_reason)
+                .bind(user.expiry)
+                .bind(&user.encryption_scheme)
+                .bind(user.factor)
+                .bind(&user.salt)
+                .bind(&user.password_hash)
+                .bind(&user.two_factor_secret)
+                .bind(&user.two_factor_method_id)
+                .bind(&user.data)
+                .bind(user.insert_instant)
+                .bind(user.last_login_instant)
+                .bind(&user.last_login_ip)
+                .bind(user.password_last_update_instant)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
         })?;
         Ok(done == 1)
     }
@@ -154,7 +158,7 @@ impl IdentityDb {
             .bind(user.last_login_instant)
             .bind(&user.last_login_ip)
             .bind(user.password_last_update_instant)
-            .bind(&user.id)
+            .bind(user.id.to_string())
             .execute(pool)
             .await
             .map(drop)
@@ -177,71 +181,43 @@ impl IdentityDb {
     /// A user by email (case-insensitive) or username (exact).
     pub async fn user_by_login_id(&self, login_id: &str) -> anyhow::Result<Option<UserRecord>> {
         // SQLite's column compares NOCASE; PostgreSQL's unique index is on lower(email).
-        let sql = match self.db {
-            Db::Sqlite(_) => "SELECT * FROM users WHERE email = $1 OR username = $1 LIMIT 1",
-            Db::Postgres(_) => {
-                "SELECT * FROM users WHERE lower(email) = lower($1) OR username = $1 LIMIT 1"
-            }
+        let condition = match self.db {
+            Db::Sqlite(_) => "email = $1 OR username = $1",
+            Db::Postgres(_) => "lower(email) = lower($1) OR username = $1",
         };
-        Ok(with_pool!(&self.db, |pool| {
-            sqlx::query_as(sql)
-                .bind(login_id)
-                .fetch_optional(pool)
-                .await
-        })?)
+        self.user_where(condition, login_id).await
     }
 
     /// A user by id.
     pub async fn user_by_id(&self, id: Uuid) -> anyhow::Result<Option<UserRecord>> {
+        self.user_where("id = $1", &id.to_string()).await
+    }
+
+    /// The one user query: the first user matching `condition` (one of this module's
+    /// constants, never input) with `$1` bound to `value`.
+    async fn user_where(
+        &self,
+        condition: &'static str,
+        value: &str,
+    ) -> anyhow::Result<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {condition} LIMIT 1");
         Ok(with_pool!(&self.db, |pool| {
-            sqlx::query_as("SELECT * FROM users WHERE id = $1")
-                .bind(id.to_string())
-                .fetch_optional(pool)
-                .await
+            sqlx::query_as(&sql).bind(value).fetch_optional(pool).await
         })?)
     }
 
     /// The wire view of a stored user: no password, salt, hash or TOTP secret.
     pub async fn user_view(&self, record: &UserRecord) -> anyhow::Result<User> {
-        #[derive(FromRow)]
-        struct Row {
-            id: String,
-            application_id: String,
-            roles: String,
-            username: Option<String>,
-            verified: bool,
-            insert_instant: i64,
-            last_login_instant: Option<i64>,
-        }
-        let rows: Vec<Row> = with_pool!(&self.db, |pool| {
-            sqlx::query_as(
-                "SELECT id, application_id, roles, username, verified, insert_instant, last_login_instant
-                 FROM registrations WHERE user_id = $1 ORDER BY insert_instant, id",
-            )
-            .bind(&record.id)
-            .fetch_all(pool)
-            .await
-        })?;
-        let registrations = rows
-            .into_iter()
-            .map(|r| Registration {
-                id: Uuid::parse_str(&r.id).unwrap_or_default(),
-                application_id: Uuid::parse_str(&r.application_id).unwrap_or_default(),
-                roles: serde_json::from_str(&r.roles).unwrap_or_default(),
-                username: r.username,
-                verified: r.verified,
-                insert_instant: Some(r.insert_instant),
-                last_login_instant: r.last_login_instant,
-            })
-            .collect();
-        let two_factor = record.two_factor_method_id.as_ref().map(|id| {
-            crate::fusionauth::model::TwoFactorInfo {
-                methods: vec![crate::identity::totp::method_info(id)],
-            }
-        });
+        let registrations = self.registrations_of(record.id).await?;
+        let two_factor = record
+            .two_factor_method_id
+            .as_ref()
+            .map(|id| TwoFactorInfo {
+                methods: vec![totp::method_info(id)],
+            });
         Ok(User {
-            id: record.uuid(),
-            tenant_id: Uuid::parse_str(&record.tenant_id).ok(),
+            id: record.id,
+            tenant_id: Some(record.tenant_id),
             email: record.email.clone(),
             username: record.username.clone(),
             first_name: record.first_name.clone(),
