@@ -1,6 +1,6 @@
-//! The local FusionAuth-compatible identity server: the embedded default that the IdentityDb and
-//! Forums log users in against. It speaks FusionAuth's HTTP contract (`FUSIONAUTH.md`) so a real
-//! FusionAuth drops in; it knows nothing of the web apps, their sessions or cookies.
+//! The local FusionAuth-compatible identity server: the embedded default that the Store and
+//! Forums log users in against. It speaks FusionAuth's HTTP contract (`docs/identity-server.md`)
+//! so a real FusionAuth drops in; it knows nothing of the web apps, their sessions or cookies.
 
 pub mod api;
 pub mod db;

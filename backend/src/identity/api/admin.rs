@@ -6,7 +6,9 @@ use super::body::{JsonObject, check};
 use super::login::json;
 use crate::fusionauth::model::{Errors, LoginRecordSearchResponse};
 use crate::identity::State;
-use crate::identity::db::ApplicationRecord;
+use crate::identity::db::{
+    ApplicationRecord, DEFAULT_JWT_TTL_SECONDS, DEFAULT_REFRESH_TTL_MINUTES, TenantConfig,
+};
 use axum::extract::{Path, Query, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -76,11 +78,11 @@ async fn create(
     let jwt_ttl_seconds = jwt
         .as_ref()
         .and_then(|j| j.i64("timeToLiveInSeconds", &mut errors))
-        .unwrap_or(3600);
+        .unwrap_or(DEFAULT_JWT_TTL_SECONDS);
     let refresh_ttl_minutes = jwt
         .as_ref()
         .and_then(|j| j.i64("refreshTokenTimeToLiveInMinutes", &mut errors))
-        .unwrap_or(43_200);
+        .unwrap_or(DEFAULT_REFRESH_TTL_MINUTES);
     if jwt_ttl_seconds <= 0 || refresh_ttl_minutes <= 0 {
         errors.add_field(
             "application.jwtConfiguration",
@@ -156,8 +158,7 @@ pub async fn patch_tenant(
         ));
     };
     merge(&mut config, patch);
-    if let Err(error) = serde_json::from_value::<crate::identity::db::TenantConfig>(config.clone())
-    {
+    if let Err(error) = serde_json::from_value::<TenantConfig>(config.clone()) {
         return Err(ApiError::field(
             "tenant",
             "invalid",

@@ -7,7 +7,9 @@ use crate::fusionauth::model::{
     ActionsResponse, ChangePasswordRequired, Errors, LoginResponse, TwoFactorRequired, User,
     UserAction,
 };
-use crate::identity::db::{ApplicationRecord, PendingKind, PendingLogin, UserRecord};
+use crate::identity::db::{
+    ApplicationRecord, DEFAULT_JWT_TTL_SECONDS, PendingKind, PendingLogin, UserRecord,
+};
 use crate::identity::jwt::{Claims, new_jti};
 use crate::identity::{CHANGE_PASSWORD_TTL_MS, State, TWO_FACTOR_TTL_MS, password, totp};
 use crate::random::random_token;
@@ -350,7 +352,7 @@ async fn complete(
             response.refresh_token = Some(token);
             response.refresh_token_id = Some(id);
         }
-        let ttl_seconds = app.map_or(3600, |a| a.jwt_ttl_seconds);
+        let ttl_seconds = app.map_or(DEFAULT_JWT_TTL_SECONDS, |a| a.jwt_ttl_seconds);
         let (token, expires) = issue_token(
             identity,
             user,

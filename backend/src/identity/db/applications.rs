@@ -6,6 +6,11 @@ use sqlx::FromRow;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// FusionAuth's default access token lifetime, also what a login without an application gets.
+pub const DEFAULT_JWT_TTL_SECONDS: i64 = 3600;
+/// FusionAuth's default refresh token lifetime (30 days).
+pub const DEFAULT_REFRESH_TTL_MINUTES: i64 = 43_200;
+
 /// An application (the Store or the Forums) as stored.
 #[derive(Clone, Debug, FromRow)]
 pub struct ApplicationRecord {

@@ -12,7 +12,7 @@ mod tenant;
 mod user_actions;
 mod users;
 
-pub use applications::ApplicationRecord;
+pub use applications::{ApplicationRecord, DEFAULT_JWT_TTL_SECONDS, DEFAULT_REFRESH_TTL_MINUTES};
 pub use pending_logins::{PendingKind, PendingLogin};
 pub use refresh_tokens::RefreshTokenRecord;
 pub use tenant::{EmailConfig, FailedAuthenticationConfig, TenantConfig, UnverifiedConfig};

@@ -14,7 +14,8 @@ const USER_COLUMNS: &str = "id, tenant_id, email, username, first_name, last_nam
     encryption_scheme, factor, salt, password_hash, two_factor_secret, two_factor_method_id, \
     data, insert_instant, last_login_instant, last_login_ip, password_last_update_instant";
 
-/// A user as stored, password hash included. Turned into the wire [`User`] by [`IdentityDb::user_view`].
+/// A user as stored, password hash included. Turned into the wire [`User`] by
+/// [`IdentityDb::user_view`].
 #[derive(Clone, Debug, FromRow)]
 pub struct UserRecord {
     /// User id.
