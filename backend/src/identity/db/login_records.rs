@@ -3,6 +3,7 @@
 use super::{IdentityDb, stored_id};
 use crate::db::with_pool;
 use crate::fusionauth::model::LoginRecord;
+use sqlx::FromRow;
 use uuid::Uuid;
 
 impl IdentityDb {
@@ -36,28 +37,35 @@ impl IdentityDb {
         user_id: Uuid,
         limit: i64,
     ) -> anyhow::Result<Vec<LoginRecord>> {
-        let rows: Vec<(Option<String>, i64, Option<String>, Option<String>)> = with_pool!(
-            &self.db,
-            |pool| {
-                sqlx::query_as(
-                "SELECT application_id, instant, ip_address, login_id FROM login_records WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+        let rows: Vec<LoginRecordRow> = with_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT application_id, instant, ip_address, login_id FROM login_records
+                 WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
             )
             .bind(user_id.to_string())
             .bind(limit)
             .fetch_all(pool)
             .await
-            }
-        )?;
+        })?;
         rows.into_iter()
-            .map(|(application_id, instant, ip_address, login_id)| {
+            .map(|row| {
                 Ok(LoginRecord {
                     user_id,
-                    application_id: application_id.as_deref().map(stored_id).transpose()?,
-                    instant,
-                    ip_address,
-                    login_id,
+                    application_id: row.application_id.as_deref().map(stored_id).transpose()?,
+                    instant: row.instant,
+                    ip_address: row.ip_address,
+                    login_id: row.login_id,
                 })
             })
             .collect()
     }
+}
+
+/// A login record as stored (the application id as text, absent when the login named none).
+#[derive(FromRow)]
+struct LoginRecordRow {
+    application_id: Option<String>,
+    instant: i64,
+    ip_address: Option<String>,
+    login_id: Option<String>,
 }
