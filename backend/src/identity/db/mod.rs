@@ -118,3 +118,38 @@ impl IdentityDb {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_damaged_stored_id_is_an_error_not_a_nil_uuid() {
+        let db = IdentityDb::connect("sqlite::memory:").await.unwrap();
+        let tenant = Uuid::new_v4();
+        db.ensure_tenant(tenant, "Default").await.unwrap();
+        let pool = db.db.as_sqlite().unwrap();
+        sqlx::query(
+            "INSERT INTO users (id, tenant_id, email, encryption_scheme, factor, salt, password_hash,
+                insert_instant, password_last_update_instant)
+             VALUES ('not-a-uuid', $1, 'broken@example.com', 's', 1, '', '', 0, 0)",
+        )
+        .bind(tenant.to_string())
+        .execute(pool)
+        .await
+        .unwrap();
+        assert!(db.user_by_login_id("broken@example.com").await.is_err());
+        sqlx::query(
+            "INSERT INTO users (id, tenant_id, email, encryption_scheme, factor, salt, password_hash,
+                insert_instant, password_last_update_instant)
+             VALUES ($1, $2, 'sound@example.com', 's', 1, '', '', 0, 0)",
+        )
+        .bind(Uuid::new_v4().to_string())
+        .bind(tenant.to_string())
+        .execute(pool)
+        .await
+        .unwrap();
+        let user = db.user_by_login_id("sound@example.com").await.unwrap();
+        assert_eq!(user.unwrap().tenant_id, tenant);
+    }
+}

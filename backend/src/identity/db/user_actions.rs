@@ -79,7 +79,7 @@ impl IdentityDb {
         let rows: Vec<Row> = with_pool!(&self.db, |pool| {
             sqlx::query_as(
                 "SELECT action_id, name, reason, reason_code, expiry FROM user_actions
-             WHERE user_id = $1 AND (expiry IS NULL OR expiry > $2) ORDER BY expiry",
+                 WHERE user_id = $1 AND (expiry IS NULL OR expiry > $2) ORDER BY expiry",
             )
             .bind(user_id.to_string())
             .bind(now)
