@@ -214,7 +214,6 @@ impl IdentityService {
 #[derive(Debug)]
 pub struct IdentityServer {
     serving: Serving,
-    state: State,
     janitor: JoinHandle<()>,
 }
 
@@ -228,13 +227,9 @@ impl IdentityServer {
         let app = api::router(state.clone()).layer(tower_http::trace::TraceLayer::new_for_http());
         let serving = Serving::spawn(listener, app)?;
         let addr = serving.addr();
-        let janitor = tokio::spawn(purge_expired(state.clone()));
+        let janitor = tokio::spawn(purge_expired(state));
         tracing::info!(%addr, "identity server listening");
-        Ok(Self {
-            serving,
-            state,
-            janitor,
-        })
+        Ok(Self { serving, janitor })
     }
 
     /// The bound address.
@@ -247,20 +242,10 @@ impl IdentityServer {
         format!("http://{}", self.addr())
     }
 
-    /// The server's state (storage), for tests and the embedded stack.
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-
     /// Stops accepting, lets in-flight requests finish, and returns.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.janitor.abort();
         self.serving.stop().await
-    }
-
-    /// Serves until the server fails.
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.serving.wait().await
     }
 }
 
