@@ -1,5 +1,7 @@
 //! The identity server's storage: a repository over SQLite or PostgreSQL (sqlx, migrations in
-//! `backend/migrations/identity/{sqlite,postgres}`). Handlers call these methods and know no SQL.
+//! `backend/migrations/identity/{sqlite,postgres}`), one file per table. Handlers call these
+//! methods and know no SQL. Ids are UUID text in both databases; rows carry them as `Uuid`,
+//! parsed once where the row is read.
 
 mod api_keys;
 mod applications;
