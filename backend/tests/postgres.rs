@@ -270,7 +270,7 @@ async fn migrations_run_again_change_nothing_and_each_part_has_its_own_schema() 
     for _ in 0..2 {
         Data::connect(database.url(), "store").await.unwrap();
         Data::connect(database.url(), "forums").await.unwrap();
-        backend::identity::Store::connect(database.url())
+        backend::identity::IdentityDb::connect(database.url())
             .await
             .unwrap();
     }

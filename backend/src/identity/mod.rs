@@ -1,12 +1,12 @@
 //! The local FusionAuth-compatible identity server: the embedded default that the Store and
-//! Forums log users in against. It speaks FusionAuth's HTTP contract (`FUSIONAUTH.md`) so a real
-//! FusionAuth drops in; it knows nothing of the web apps, their sessions or cookies.
+//! Forums log users in against. It speaks FusionAuth's HTTP contract (`docs/identity-server.md`)
+//! so a real FusionAuth drops in; it knows nothing of the web apps, their sessions or cookies.
 
 pub mod api;
+pub mod db;
 pub mod jwt;
 pub mod kickstart;
 pub mod password;
-pub mod store;
 pub mod totp;
 
 use crate::clock::now_ms;
@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub use api::ApiError;
-pub use store::Store;
+pub use db::IdentityDb;
 
 /// Where the seed data comes from when the database is empty.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,23 +66,23 @@ impl IdentityConfig {
 }
 
 /// Shared state of the API handlers.
-pub type State = Arc<Identity>;
+pub type State = Arc<IdentityService>;
 
 /// The identity server's state: storage, the token signer, the tenant.
 #[derive(Debug)]
-pub struct Identity {
+pub struct IdentityService {
     /// Storage.
-    pub store: Store,
+    pub db: IdentityDb,
     /// Access-token signer.
     pub signer: jwt::Signer,
     /// The default tenant (this server has one).
     pub tenant_id: Uuid,
     /// The tenant's configuration, read on every login: kept in memory, written through.
-    tenant: RwLock<store::TenantConfig>,
+    tenant: RwLock<db::TenantConfig>,
     /// Digests of the API keys, checked on every authenticated call: kept in memory.
     api_keys: RwLock<HashSet<String>>,
     /// The applications, read on every login: kept in memory, written through.
-    applications: RwLock<HashMap<Uuid, store::ApplicationRecord>>,
+    applications: RwLock<HashMap<Uuid, db::ApplicationRecord>>,
 }
 
 /// How long a 242's `twoFactorId` stays valid (FusionAuth's default).
@@ -90,46 +90,44 @@ pub const TWO_FACTOR_TTL_MS: i64 = 5 * 60 * 1000;
 /// How long a 203's `changePasswordId` stays valid.
 pub const CHANGE_PASSWORD_TTL_MS: i64 = 10 * 60 * 1000;
 
-impl Identity {
+impl IdentityService {
     /// Opens the database, kickstarts it when empty, and returns the API's state.
     pub async fn open(config: &IdentityConfig) -> anyhow::Result<State> {
-        let store = Store::connect(&config.database_url).await?;
-        let plan = if store.is_empty().await? {
+        let db = IdentityDb::connect(&config.database_url).await?;
+        let plan = if db.is_empty().await? {
             kickstart::Plan::load(&config.kickstart)?
         } else {
             None
         };
-        if store.setting("tenant_id").await?.is_none() {
+        if db.setting("tenant_id").await?.is_none() {
             let tenant_id = plan
                 .as_ref()
                 .and_then(|p| p.default_tenant_id)
                 .unwrap_or_else(Uuid::new_v4);
-            store.ensure_tenant(tenant_id, "Default").await?;
-            store
-                .set_setting("tenant_id", &tenant_id.to_string())
-                .await?;
+            db.ensure_tenant(tenant_id, "Default").await?;
+            db.set_setting("tenant_id", &tenant_id.to_string()).await?;
         }
-        let tenant_id = store
+        let tenant_id = db
             .setting("tenant_id")
             .await?
             .and_then(|t| Uuid::parse_str(&t).ok())
             .context("the identity database has no valid tenant id")?;
         let secret = match &config.jwt_secret {
             Some(secret) => secret.clone(),
-            None => match store.setting("jwt_secret").await? {
+            None => match db.setting("jwt_secret").await? {
                 Some(secret) => SecretString::from(secret),
                 None => {
                     let secret = random_token(32);
-                    store.set_setting("jwt_secret", &secret).await?;
+                    db.set_setting("jwt_secret", &secret).await?;
                     SecretString::from(secret)
                 }
             },
         };
-        let tenant = store.tenant_config(tenant_id).await?;
-        let api_keys = store.api_key_digests().await?;
-        let applications = store.applications().await?;
+        let tenant = db.tenant_config(tenant_id).await?;
+        let api_keys = db.api_key_digests().await?;
+        let applications = db.applications().await?;
         let state = Arc::new(Self {
-            store,
+            db,
             signer: jwt::Signer::new(&secret),
             tenant_id,
             tenant: RwLock::new(tenant),
@@ -150,33 +148,33 @@ impl Identity {
         match headers.get(AUTHORIZATION).map(|v| v.to_str()) {
             None if !required => Ok(()),
             None => Err(ApiError::Unauthorized),
-            Some(Ok(key)) if self.read_keys().contains(&store::digest(key.trim())) => Ok(()),
+            Some(Ok(key)) if self.read_keys().contains(&db::digest(key.trim())) => Ok(()),
             Some(_) => Err(ApiError::Unauthorized),
         }
     }
 
     /// Stores an API key.
     pub async fn add_api_key(&self, key: &str, description: Option<&str>) -> anyhow::Result<()> {
-        self.store.add_api_key(key, description).await?;
+        self.db.add_api_key(key, description).await?;
         self.api_keys
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(store::digest(key));
+            .insert(db::digest(key));
         Ok(())
     }
 
     /// The tenant's configuration.
-    pub fn tenant(&self) -> store::TenantConfig {
+    pub fn tenant(&self) -> db::TenantConfig {
         self.tenant
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
 
-    /// Replaces the tenant's configuration (JSON as FusionAuth's), in the store and in memory.
+    /// Replaces the tenant's configuration (JSON as FusionAuth's), in the database and in memory.
     pub async fn set_tenant_config(&self, config: &serde_json::Value) -> anyhow::Result<()> {
-        let parsed: store::TenantConfig = serde_json::from_value(config.clone())?;
-        self.store.set_tenant_config(self.tenant_id, config).await?;
+        let parsed: db::TenantConfig = serde_json::from_value(config.clone())?;
+        self.db.set_tenant_config(self.tenant_id, config).await?;
         *self
             .tenant
             .write()
@@ -185,7 +183,7 @@ impl Identity {
     }
 
     /// An application by id.
-    pub fn application(&self, id: Uuid) -> Option<store::ApplicationRecord> {
+    pub fn application(&self, id: Uuid) -> Option<db::ApplicationRecord> {
         self.applications
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -194,15 +192,14 @@ impl Identity {
     }
 
     /// Creates an application; false when the id is taken.
-    pub async fn insert_application(&self, app: store::ApplicationRecord) -> anyhow::Result<bool> {
-        let id = Uuid::parse_str(&app.id)?;
-        if !self.store.insert_application(&app, now_ms()).await? {
+    pub async fn insert_application(&self, app: db::ApplicationRecord) -> anyhow::Result<bool> {
+        if !self.db.insert_application(&app, now_ms()).await? {
             return Ok(false);
         }
         self.applications
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(id, app);
+            .insert(app.id, app);
         Ok(true)
     }
 
@@ -217,27 +214,22 @@ impl Identity {
 #[derive(Debug)]
 pub struct IdentityServer {
     serving: Serving,
-    state: State,
     janitor: JoinHandle<()>,
 }
 
 impl IdentityServer {
     /// Opens the state, binds the listener and serves until [`IdentityServer::stop`].
     pub async fn start(config: IdentityConfig) -> anyhow::Result<Self> {
-        let state = Identity::open(&config).await?;
+        let state = IdentityService::open(&config).await?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
         let app = api::router(state.clone()).layer(tower_http::trace::TraceLayer::new_for_http());
         let serving = Serving::spawn(listener, app)?;
         let addr = serving.addr();
-        let janitor = tokio::spawn(purge_expired(state.clone()));
+        let janitor = tokio::spawn(purge_expired(state));
         tracing::info!(%addr, "identity server listening");
-        Ok(Self {
-            serving,
-            state,
-            janitor,
-        })
+        Ok(Self { serving, janitor })
     }
 
     /// The bound address.
@@ -250,20 +242,10 @@ impl IdentityServer {
         format!("http://{}", self.addr())
     }
 
-    /// The server's state (storage), for tests and the embedded stack.
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-
     /// Stops accepting, lets in-flight requests finish, and returns.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.janitor.abort();
         self.serving.stop().await
-    }
-
-    /// Serves until the server fails.
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.serving.wait().await
     }
 }
 
@@ -273,7 +255,7 @@ async fn purge_expired(state: State) {
     let mut ticker = tokio::time::interval(Duration::from_secs(60));
     loop {
         ticker.tick().await;
-        if let Err(error) = state.store.purge_expired(now_ms()).await {
+        if let Err(error) = state.db.purge_expired(now_ms()).await {
             tracing::warn!(
                 error = format!("{error:#}"),
                 "purging expired identity records failed"

@@ -4,9 +4,11 @@
 use super::ApiError;
 use super::body::{JsonObject, check};
 use super::login::json;
-use crate::fusionauth::model::{Errors, LoginRecord, LoginRecordSearchResponse};
+use crate::fusionauth::model::{Errors, LoginRecordSearchResponse};
 use crate::identity::State;
-use crate::identity::store::ApplicationRecord;
+use crate::identity::db::{
+    ApplicationRecord, DEFAULT_JWT_TTL_SECONDS, DEFAULT_REFRESH_TTL_MINUTES, TenantConfig,
+};
 use axum::extract::{Path, Query, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -16,7 +18,7 @@ use uuid::Uuid;
 
 /// `GET /api/status`: 200 while the server and its database answer.
 pub async fn status(AxumState(identity): AxumState<State>) -> Result<Response, ApiError> {
-    identity.store.is_empty().await?;
+    identity.db.is_empty().await?;
     Ok(json(StatusCode::OK, &json!({ "status": "ok" })))
 }
 
@@ -76,11 +78,11 @@ async fn create(
     let jwt_ttl_seconds = jwt
         .as_ref()
         .and_then(|j| j.i64("timeToLiveInSeconds", &mut errors))
-        .unwrap_or(3600);
+        .unwrap_or(DEFAULT_JWT_TTL_SECONDS);
     let refresh_ttl_minutes = jwt
         .as_ref()
         .and_then(|j| j.i64("refreshTokenTimeToLiveInMinutes", &mut errors))
-        .unwrap_or(43_200);
+        .unwrap_or(DEFAULT_REFRESH_TTL_MINUTES);
     if jwt_ttl_seconds <= 0 || refresh_ttl_minutes <= 0 {
         errors.add_field(
             "application.jwtConfiguration",
@@ -93,8 +95,8 @@ async fn create(
     };
     check(errors)?;
     let record = ApplicationRecord {
-        id: id.to_string(),
-        tenant_id: identity.tenant_id.to_string(),
+        id,
+        tenant_id: identity.tenant_id,
         name,
         roles: serde_json::to_string(&roles).map_err(anyhow::Error::from)?,
         require_authentication,
@@ -144,7 +146,7 @@ pub async fn patch_tenant(
         .filter(|id| *id == identity.tenant_id)
         .ok_or(ApiError::NotFound)?;
     let mut config = identity
-        .store
+        .db
         .tenant_config_json(tenant_id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -156,9 +158,7 @@ pub async fn patch_tenant(
         ));
     };
     merge(&mut config, patch);
-    if let Err(error) =
-        serde_json::from_value::<crate::identity::store::TenantConfig>(config.clone())
-    {
+    if let Err(error) = serde_json::from_value::<TenantConfig>(config.clone()) {
         return Err(ApiError::field(
             "tenant",
             "invalid",
@@ -205,7 +205,7 @@ pub async fn create_user_action(
     };
     check(errors)?;
     if !identity
-        .store
+        .db
         .insert_action_definition(action_id, &name, prevent_login, temporal)
         .await?
     {
@@ -244,21 +244,7 @@ pub async fn search_login_records(
         .and_then(|n| n.parse::<i64>().ok())
         .unwrap_or(25)
         .clamp(1, 500);
-    let logins: Vec<LoginRecord> = identity
-        .store
-        .login_records(user_id, limit)
-        .await?
-        .into_iter()
-        .map(
-            |(application_id, instant, ip_address, login_id)| LoginRecord {
-                user_id,
-                application_id: application_id.and_then(|a| Uuid::parse_str(&a).ok()),
-                instant,
-                ip_address,
-                login_id,
-            },
-        )
-        .collect();
+    let logins = identity.db.login_records(user_id, limit).await?;
     let total = logins.len() as u64;
     Ok(json(
         StatusCode::OK,

@@ -137,7 +137,7 @@ impl Fields<'_> {
     pub fn uuid(&self, key: &str, errors: &mut Errors) -> Option<Uuid> {
         match self.map.get(key) {
             None | Some(Value::Null) => None,
-            Some(Value::String(s)) if Uuid::parse_str(s).is_ok() => Uuid::parse_str(s).ok(),
+            Some(Value::String(s)) if let Ok(id) = Uuid::parse_str(s) => Some(id),
             Some(_) => {
                 errors.add_field(
                     &self.path(key),

@@ -10,7 +10,6 @@ use axum::extract::State as AxumState;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use uuid::Uuid;
 
 /// 200 with the claims of a valid, unexpired token; 401 otherwise.
 pub async fn validate(
@@ -51,27 +50,25 @@ pub async fn refresh(
     let invalid = || ApiError::field("refreshToken", "invalid", "The refresh token is not valid.");
     let now = now_ms();
     let record = identity
-        .store
+        .db
         .refresh_token(&token)
         .await?
         .ok_or_else(invalid)?;
     if record.expires_at <= now {
         return Err(invalid());
     }
-    let user_id = Uuid::parse_str(&record.user_id).map_err(anyhow::Error::from)?;
-    let application_id = Uuid::parse_str(&record.application_id).map_err(anyhow::Error::from)?;
     let user = identity
-        .store
-        .user_by_id(user_id)
+        .db
+        .user_by_id(record.user_id)
         .await?
         .ok_or_else(invalid)?;
     if !user.active || user.expiry.is_some_and(|e| e <= now) {
         return Err(invalid());
     }
-    let view = identity.store.user_view(&user).await?;
+    let view = identity.db.user_view(&user).await?;
+    let (application_id, refresh_token_id) = (record.application_id, record.id);
     let registration = view.registration(application_id).ok_or_else(invalid)?;
     let application = identity.application(application_id).ok_or_else(invalid)?;
-    let refresh_token_id = Uuid::parse_str(&record.id).map_err(anyhow::Error::from)?;
     let (access, _) = issue_token(
         &identity,
         &user,

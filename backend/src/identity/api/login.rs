@@ -7,8 +7,10 @@ use crate::fusionauth::model::{
     ActionsResponse, ChangePasswordRequired, Errors, LoginResponse, TwoFactorRequired, User,
     UserAction,
 };
+use crate::identity::db::{
+    ApplicationRecord, DEFAULT_JWT_TTL_SECONDS, PendingKind, PendingLogin, UserRecord,
+};
 use crate::identity::jwt::{Claims, new_jti};
-use crate::identity::store::{ApplicationRecord, PendingKind, PendingLogin, UserRecord};
 use crate::identity::{CHANGE_PASSWORD_TTL_MS, State, TWO_FACTOR_TTL_MS, password, totp};
 use crate::random::random_token;
 use axum::Json;
@@ -54,17 +56,16 @@ pub async fn login(
     // password" cost the same. The user's actions and registrations are read meanwhile, for
     // every outcome alike: the reads take the other core while PBKDF2 takes one, and a login
     // then costs little more than its hash.
-    let user = identity.store.user_by_login_id(&login_id).await?;
+    let user = identity.db.user_by_login_id(&login_id).await?;
     let now = now_ms();
-    let actions_of = user
-        .as_ref()
-        .map_or_else(|| Uuid::nil().to_string(), |user| user.id.clone());
+    // An unknown login id's actions are read too, under the nil id that matches nobody.
+    let actions_of = user.as_ref().map_or(Uuid::nil(), |user| user.id);
     let (matches, actions, view) = tokio::join!(
         password::verify_blocking(password, user.as_ref().map(UserRecord::password)),
-        identity.store.active_actions(&actions_of, now),
+        identity.db.active_actions(actions_of, now),
         async {
             match &user {
-                Some(user) => identity.store.user_view(user).await.map(Some),
+                Some(user) => identity.db.user_view(user).await.map(Some),
                 None => Ok(None),
             }
         },
@@ -79,7 +80,7 @@ pub async fn login(
             .reset_count_in_seconds
             .saturating_mul(1000);
         identity
-            .store
+            .db
             .record_unknown_failure(&login_id, now, window)
             .await?;
         tracing::info!(outcome = 404, "login failed: unknown login id");
@@ -112,13 +113,13 @@ pub async fn login(
             .clone()
             .unwrap_or_else(|| "Administrative".into());
         identity
-            .store
+            .db
             .insert_pending(
                 &change_password_id,
                 PendingKind::ChangePassword,
                 &PendingLogin {
-                    user_id: user.id.clone(),
-                    application_id: application_id.map(|a| a.to_string()),
+                    user_id: user.id,
+                    application_id,
                     ip_address: attempt.ip.clone(),
                     reason: Some(reason.clone()),
                 },
@@ -145,13 +146,13 @@ pub async fn login(
     if let Some(method_id) = &user.two_factor_method_id {
         let two_factor_id = random_token(32);
         identity
-            .store
+            .db
             .insert_pending(
                 &two_factor_id,
                 PendingKind::TwoFactor,
                 &PendingLogin {
-                    user_id: user.id.clone(),
-                    application_id: application_id.map(|a| a.to_string()),
+                    user_id: user.id,
+                    application_id,
                     ip_address: attempt.ip.clone(),
                     reason: None,
                 },
@@ -190,14 +191,13 @@ pub async fn two_factor_login(
 
     let now = now_ms();
     let Some(pending) = identity
-        .store
+        .db
         .pending(&two_factor_id, PendingKind::TwoFactor, now)
         .await?
     else {
         return Err(ApiError::NotFound);
     };
-    let user_id = Uuid::parse_str(&pending.user_id).map_err(anyhow::Error::from)?;
-    let Some(user) = identity.store.user_by_id(user_id).await? else {
+    let Some(user) = identity.db.user_by_id(pending.user_id).await? else {
         return Err(ApiError::NotFound);
     };
     let Some(secret) = &user.two_factor_secret else {
@@ -211,18 +211,13 @@ pub async fn two_factor_login(
             .into_response());
     }
     // Single use: a concurrent request with the same id gets 404.
-    if !identity.store.delete_pending(&two_factor_id).await? {
+    if !identity.db.delete_pending(&two_factor_id).await? {
         return Err(ApiError::NotFound);
     }
     if let Some(refusal) = refuse_inactive(&user, now) {
         return Ok(refusal);
     }
-    let application_id = application_id.or_else(|| {
-        pending
-            .application_id
-            .as_deref()
-            .and_then(|a| Uuid::parse_str(a).ok())
-    });
+    let application_id = application_id.or(pending.application_id);
     let application = match application_id {
         Some(id) => identity.application(id),
         None => None,
@@ -235,7 +230,7 @@ pub async fn two_factor_login(
         login_id: None,
         no_jwt: false,
     };
-    let view = identity.store.user_view(&user).await?;
+    let view = identity.db.user_view(&user).await?;
     complete(&identity, &user, attempt, now, view).await
 }
 
@@ -265,9 +260,9 @@ fn refuse_inactive(user: &UserRecord, now: i64) -> Option<Response> {
 async fn record_failure(identity: &State, user: &UserRecord, now: i64) -> Result<(), ApiError> {
     let config = identity.tenant().failed_authentication_configuration;
     let count = identity
-        .store
+        .db
         .record_failure(
-            &user.id,
+            user.id,
             now,
             config.reset_count_in_seconds.saturating_mul(1000),
         )
@@ -275,14 +270,14 @@ async fn record_failure(identity: &State, user: &UserRecord, now: i64) -> Result
     if count >= config.too_many_attempts {
         let action_id = config.user_action_id.unwrap_or(BUILT_IN_LOCK_ACTION);
         let name = identity
-            .store
+            .db
             .action_definition_name(action_id)
             .await?
             .unwrap_or_else(|| "Locked".into());
         identity
-            .store
+            .db
             .add_user_action(
-                &user.id,
+                user.id,
                 &UserAction {
                     action_id,
                     expiry: Some(now + config.action_duration_ms()),
@@ -307,9 +302,9 @@ async fn complete(
     now: i64,
     mut view: User,
 ) -> Result<Response, ApiError> {
-    let user_id = user.uuid();
+    let user_id = user.id;
     identity
-        .store
+        .db
         .record_login(
             user_id,
             attempt.application_id,
@@ -351,20 +346,13 @@ async fn complete(
             let token = random_token(48);
             let ttl_ms = app.refresh_ttl_minutes.saturating_mul(60_000);
             identity
-                .store
-                .insert_refresh_token(
-                    id,
-                    &token,
-                    user_id,
-                    attempt.application_id.unwrap_or_default(),
-                    now,
-                    now + ttl_ms,
-                )
+                .db
+                .insert_refresh_token(id, &token, user_id, app.id, now, now + ttl_ms)
                 .await?;
             response.refresh_token = Some(token);
             response.refresh_token_id = Some(id);
         }
-        let ttl_seconds = app.map_or(3600, |a| a.jwt_ttl_seconds);
+        let ttl_seconds = app.map_or(DEFAULT_JWT_TTL_SECONDS, |a| a.jwt_ttl_seconds);
         let (token, expires) = issue_token(
             identity,
             user,
@@ -403,7 +391,7 @@ pub(super) async fn issue_token(
         iat,
         auth_time,
         iss: tenant.issuer.unwrap_or_else(|| "acme.com".into()),
-        sub: user.id.clone(),
+        sub: user.id.to_string(),
         jti: new_jti(),
         authentication_type: authentication_type.into(),
         email: user.email.clone(),
@@ -412,7 +400,7 @@ pub(super) async fn issue_token(
         application_id: registration.as_ref().map(|(app, _)| app.to_string()),
         roles: registration.map(|(_, roles)| roles),
         sid: refresh_token_id.map(|id| id.to_string()),
-        tid: user.tenant_id.clone(),
+        tid: user.tenant_id.to_string(),
     };
     Ok((identity.signer.sign(&claims)?, exp * 1000))
 }

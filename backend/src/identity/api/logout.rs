@@ -8,6 +8,7 @@ use axum::extract::{Query, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
+use uuid::Uuid;
 
 /// FusionAuth's logout: `global` and `refreshToken` in the JSON body or the query string (the
 /// official Python client sends the query string); the body wins. Always 200 for a valid
@@ -35,16 +36,16 @@ pub async fn logout(
 
     let mut user_id = None;
     if let Some(token) = refresh_token.filter(|t| !t.is_empty()) {
-        user_id = identity.store.revoke_refresh_token(&token).await?;
+        user_id = identity.db.revoke_refresh_token(&token).await?;
     }
     if user_id.is_none() {
         // Without a refresh token, `global` applies to the user of the bearer JWT.
         user_id = super::jwt::bearer(&headers)
             .and_then(|jwt| identity.signer.validate(&jwt))
-            .and_then(|claims| claims.get("sub")?.as_str().map(str::to_owned));
+            .and_then(|claims| Uuid::parse_str(claims.get("sub")?.as_str()?).ok());
     }
-    if let (true, Some(user_id)) = (global, &user_id) {
-        let revoked = identity.store.revoke_user_refresh_tokens(user_id).await?;
+    if let (true, Some(user_id)) = (global, user_id) {
+        let revoked = identity.db.revoke_user_refresh_tokens(user_id).await?;
         tracing::info!(user = %user_id, revoked, "global logout");
     } else if let Some(user_id) = &user_id {
         tracing::info!(user = %user_id, "logout");

@@ -7,7 +7,7 @@ use super::body::{Fields, JsonObject, check};
 use super::login::json;
 use crate::clock::now_ms;
 use crate::fusionauth::model::{Errors, Registration, UserResponse};
-use crate::identity::store::{PendingKind, UserRecord};
+use crate::identity::db::{PendingKind, UserRecord};
 use crate::identity::{State, password, totp};
 use axum::extract::{Path, Query, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
@@ -48,7 +48,7 @@ pub async fn search(
             )
         })?;
     let user = identity
-        .store
+        .db
         .user_by_login_id(login_id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -149,7 +149,7 @@ async fn register_user(
         if body.object("user").is_some() {
             new_user(&identity, user_id, &body).await?
         } else {
-            identity.store.user_by_id(user_id).await?.ok_or_else(|| {
+            identity.db.user_by_id(user_id).await?.ok_or_else(|| {
                 ApiError::field("userId", "invalid", "No user exists with that id.")
             })?
         };
@@ -163,8 +163,8 @@ async fn register_user(
         last_login_instant: None,
     };
     if !identity
-        .store
-        .insert_registration(user.uuid(), &registration)
+        .db
+        .insert_registration(user.id, &registration)
         .await?
     {
         return Err(ApiError::field(
@@ -173,7 +173,7 @@ async fn register_user(
             "The user is already registered for this application.",
         ));
     }
-    let view = identity.store.user_view(&user).await?;
+    let view = identity.db.user_view(&user).await?;
     Ok(json(
         StatusCode::OK,
         &serde_json::json!({ "user": view, "registration": registration }),
@@ -245,7 +245,7 @@ pub async fn update(
         );
         revoke = true;
     }
-    identity.store.update_user(&user).await.map_err(|error| {
+    identity.db.update_user(&user).await.map_err(|error| {
         if error.to_string().contains("UNIQUE") {
             ApiError::field(
                 "user.email",
@@ -257,7 +257,7 @@ pub async fn update(
         }
     })?;
     if revoke {
-        identity.store.revoke_user_refresh_tokens(&user.id).await?;
+        identity.db.revoke_user_refresh_tokens(user.id).await?;
     }
     tracing::info!(user = %user.id, active = user.active, "user updated");
     respond_user(&identity, &user).await
@@ -274,8 +274,8 @@ pub async fn deregister(
     let user = find(&identity, &user_id).await?;
     let application_id = Uuid::parse_str(&application_id).map_err(|_| ApiError::NotFound)?;
     if !identity
-        .store
-        .delete_registration(user.uuid(), application_id)
+        .db
+        .delete_registration(user.id, application_id)
         .await?
     {
         return Err(ApiError::NotFound);
@@ -295,11 +295,11 @@ pub async fn delete(
     identity.authorize(&headers, true)?;
     let mut user = find(&identity, &user_id).await?;
     if query.get("hardDelete").is_some_and(|v| v == "true") {
-        identity.store.delete_user(user.uuid()).await?;
+        identity.db.delete_user(user.id).await?;
     } else {
         user.active = false;
-        identity.store.update_user(&user).await?;
-        identity.store.revoke_user_refresh_tokens(&user.id).await?;
+        identity.db.update_user(&user).await?;
+        identity.db.revoke_user_refresh_tokens(user.id).await?;
     }
     Ok(StatusCode::OK.into_response())
 }
@@ -322,20 +322,24 @@ pub async fn change_password(
     check(errors)?;
     let now = now_ms();
     let pending = identity
-        .store
+        .db
         .pending(&change_password_id, PendingKind::ChangePassword, now)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let mut user = find(&identity, &pending.user_id).await?;
+    let mut user = identity
+        .db
+        .user_by_id(pending.user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let hash = password::hash_blocking(password, password::DEFAULT_FACTOR).await;
-    if !identity.store.delete_pending(&change_password_id).await? {
+    if !identity.db.delete_pending(&change_password_id).await? {
         return Err(ApiError::NotFound);
     }
     user.set_password(hash, now);
     user.password_change_required = false;
     user.password_change_reason = None;
-    identity.store.update_user(&user).await?;
-    identity.store.revoke_user_refresh_tokens(&user.id).await?;
+    identity.db.update_user(&user).await?;
+    identity.db.revoke_user_refresh_tokens(user.id).await?;
     tracing::info!(user = %user.id, "password changed");
     Ok(json(StatusCode::OK, &serde_json::json!({})))
 }
@@ -398,8 +402,8 @@ async fn new_user(identity: &State, id: Uuid, body: &JsonObject) -> Result<UserR
     let two_factor_secret = two_factor_secret(&fields, &mut errors);
     let tenant = identity.tenant();
     let user = UserRecord {
-        id: id.to_string(),
-        tenant_id: identity.tenant_id.to_string(),
+        id,
+        tenant_id: identity.tenant_id,
         email,
         username,
         first_name: fields.string("firstName", &mut errors),
@@ -437,7 +441,7 @@ async fn new_user(identity: &State, id: Uuid, body: &JsonObject) -> Result<UserR
         (&user.username, "user.username"),
     ] {
         if let Some(login_id) = login_id
-            && identity.store.user_by_login_id(login_id).await?.is_some()
+            && identity.db.user_by_login_id(login_id).await?.is_some()
         {
             return Err(ApiError::field(
                 field,
@@ -449,7 +453,7 @@ async fn new_user(identity: &State, id: Uuid, body: &JsonObject) -> Result<UserR
     let mut user = user;
     let now = user.insert_instant;
     user.set_password(password::hash_blocking(password, factor).await, now);
-    if !identity.store.insert_user(&user).await? {
+    if !identity.db.insert_user(&user).await? {
         return Err(ApiError::field(
             "userId",
             "duplicate",
@@ -518,14 +522,10 @@ fn parse_id(value: &str, field: &str) -> Result<Uuid, ApiError> {
 
 async fn find(identity: &State, user_id: &str) -> Result<UserRecord, ApiError> {
     let id = Uuid::parse_str(user_id).map_err(|_| ApiError::NotFound)?;
-    identity
-        .store
-        .user_by_id(id)
-        .await?
-        .ok_or(ApiError::NotFound)
+    identity.db.user_by_id(id).await?.ok_or(ApiError::NotFound)
 }
 
 async fn respond_user(identity: &State, user: &UserRecord) -> Result<Response, ApiError> {
-    let user = identity.store.user_view(user).await?;
+    let user = identity.db.user_view(user).await?;
     Ok(json(StatusCode::OK, &UserResponse { user }))
 }
