@@ -864,5 +864,4 @@ pub fn collapse(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "html_tests.rs"]
 mod tests;
