@@ -2,6 +2,7 @@
 //! parser must render just as well.
 
 use super::*;
+use crate::engine::model::{Field, FieldKind, Form, Method, Table};
 
 const STORE: &str = "http://store.localhost:8080";
 
