@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod cli;
+mod defaults;
 pub mod engine;
 pub mod flow;
 pub mod runtime;

@@ -38,6 +38,9 @@ type Pairs = Vec<(String, String)>;
 /// What a browser accepts for a navigation (Firefox's value).
 const ACCEPT_HTML: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
+/// The bound on each request unless a browser's options say otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How the browser behaves.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BrowserOptions {
@@ -53,7 +56,7 @@ impl Default for BrowserOptions {
     fn default() -> Self {
         Self {
             user_agent: concat!("tui/", env!("CARGO_PKG_VERSION"), " (terminal browser)").into(),
-            timeout: Duration::from_secs(10),
+            timeout: DEFAULT_TIMEOUT,
             max_redirects: 20,
         }
     }

@@ -18,7 +18,7 @@ pub mod resolve;
 pub mod server_timing;
 
 pub use body::BODY_LIMIT;
-pub use browser::{Browser, BrowserOptions};
+pub use browser::{Browser, BrowserOptions, DEFAULT_TIMEOUT};
 pub use curl::curl_command;
 pub use duration::human_duration;
 pub use html::parse_page;

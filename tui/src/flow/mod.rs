@@ -13,5 +13,5 @@ mod runner;
 pub mod steps;
 
 pub use report::*;
-pub use runner::{Event, FlowOptions, Rotation, run};
+pub use runner::{DEMO_PASSWORD, DEMO_USER, Event, FlowOptions, Rotation, run};
 pub use steps::{STEPS, SiteFilter, Step, parse_steps, step_numbered};

@@ -6,7 +6,8 @@ use super::observe::{Masking, link_to, record};
 use super::report::{Actor, ExchangeRecord, Report, StepReport};
 use super::steps::{SiteFilter, Step, plan};
 use crate::engine::{
-    Browser, BrowserOptions, CookieView, Exchange, NotSent, Page, PageLoad, Request, human_duration,
+    Browser, BrowserOptions, CookieView, DEFAULT_TIMEOUT, Exchange, NotSent, Page, PageLoad,
+    Request, human_duration,
 };
 use shared::paths::{common, form};
 use shared::site::Site;
@@ -23,6 +24,12 @@ mod stolen_session;
 mod store_login;
 
 use checks::{Checks, login_form_checks};
+
+/// The demo user's login id: the one the embedded stack creates.
+pub const DEMO_USER: &str = "alice@example.com";
+
+/// The demo user's password.
+pub const DEMO_PASSWORD: &str = "password";
 
 /// What to run, against what.
 #[derive(Clone, Debug)]
@@ -52,20 +59,20 @@ pub struct FlowOptions {
 }
 
 impl FlowOptions {
-    /// The whole scenario as the demo user (`alice@example.com` / `password`).
+    /// The whole scenario as the demo user ([`DEMO_USER`] / [`DEMO_PASSWORD`]).
     pub fn new(store_url: Url, forums_url: Url) -> Self {
         Self {
             store_url,
             forums_url,
-            user: "alice@example.com".to_owned(),
-            password: "password".to_owned(),
+            user: DEMO_USER.to_owned(),
+            password: DEMO_PASSWORD.to_owned(),
             site: SiteFilter::Both,
             steps: None,
             idle_timeout: None,
             max_wait: None,
             rotation: None,
             show_secrets: false,
-            timeout: Duration::from_secs(10),
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 }
