@@ -2,11 +2,12 @@
 //! and between panes, scrolling, and the actions that work anywhere outside an editor.
 
 use crate::app::editor::LineEditor;
+use crate::app::flow::{FlowView, Progress};
 use crate::app::history::NavKind;
 use crate::app::keymap::Action;
 use crate::app::page::{Target, is_typed};
 use crate::app::state::{Editing, Overlay, Pane, Pending, State, Tab};
-use crate::app::{Effect, Who, flow, typing};
+use crate::app::{Effect, Who};
 use crate::engine::{FieldKind, Request};
 use crate::ui;
 use url::Url;
@@ -64,7 +65,7 @@ pub fn global(state: &mut State, action: Action) -> Vec<Effect> {
         Action::NextFocus => cycle_focus(state, true),
         Action::PrevFocus => cycle_focus(state, false),
         Action::ShowTab(tab) => show_tab(state, tab),
-        Action::RunFlow => return flow::run(state),
+        Action::RunFlow => return run_flow(state),
         Action::NextTab | Action::PrevTab => {
             let n = Tab::ALL.len();
             let step = if action == Action::NextTab { 1 } else { n - 1 };
@@ -300,7 +301,7 @@ pub fn activate(state: &mut State) -> Vec<Effect> {
                         };
                     }
                 }
-                Some(k) if is_typed(k) => typing::start_field(state, form, field),
+                Some(k) if is_typed(k) => start_field(state, form, field),
                 _ => {}
             }
             Vec::new()
@@ -366,4 +367,38 @@ pub fn find(state: &mut State, forward: bool, new_search: bool) {
         }
         None => state.fail(format!("Not found: {needle:?}")),
     }
+}
+
+/// Opens the editor on a page field (it already has the focus).
+pub fn start_field(state: &mut State, form: usize, field: usize) {
+    let value = state
+        .page
+        .form(form)
+        .and_then(|f| f.fields.get(field))
+        .map(|f| f.value.clone())
+        .unwrap_or_default();
+    state.editing = Some(Editing::Field {
+        form,
+        field,
+        editor: LineEditor::new(&value),
+    });
+}
+
+/// Starts a run and shows the Flow tab, unless one is running already.
+pub fn run_flow(state: &mut State) -> Vec<Effect> {
+    if state.flow.is_running() {
+        let done = state.flow.steps.len();
+        state.say(format!(
+            "The scenario is already running ({done} of {} steps done): one run at a time",
+            crate::flow::STEPS.len()
+        ));
+        return Vec::new();
+    }
+    state.flow = FlowView {
+        progress: Progress::Running,
+        ..FlowView::default()
+    };
+    show_tab(state, Tab::Flow);
+    state.say("Running the article's scenario with its own browsers (your jar is not touched)");
+    vec![Effect::RunFlow]
 }

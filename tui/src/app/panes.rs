@@ -6,7 +6,7 @@ use crate::app::cookies::CookieKey;
 use crate::app::editor::LineEditor;
 use crate::app::keymap::Action;
 use crate::app::state::{Editing, Overlay, State};
-use crate::app::{Effect, Who, flow};
+use crate::app::{Effect, Who, browse};
 use crate::engine::{Expiry, Request};
 use crate::ui;
 
@@ -171,7 +171,7 @@ pub fn flow(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Up => state.flow.step(-1),
         Action::Top => state.flow.selected = 0,
         Action::Bottom => state.flow.step(isize::MAX),
-        Action::RunFlow => return flow::run(state),
+        Action::RunFlow => return browse::run_flow(state),
         _ => {}
     }
     Vec::new()

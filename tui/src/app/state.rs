@@ -1,4 +1,4 @@
-//! Everything the screen shows, in one value. Only [`crate::app::update`] changes it; drawing
+//! Everything the screen shows, in one value. Only the app's `update` changes it; drawing
 //! borrows it immutably.
 
 use crate::app::attacker::AttackerView;

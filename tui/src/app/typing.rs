@@ -9,21 +9,6 @@ use crate::app::{Effect, browse};
 use crate::engine::FieldKind;
 use url::Url;
 
-/// Opens the editor on a page field (it already has the focus).
-pub fn start_field(state: &mut State, form: usize, field: usize) {
-    let value = state
-        .page
-        .form(form)
-        .and_then(|f| f.fields.get(field))
-        .map(|f| f.value.clone())
-        .unwrap_or_default();
-    state.editing = Some(Editing::Field {
-        form,
-        field,
-        editor: LineEditor::new(&value),
-    });
-}
-
 /// Actions of the Editing context.
 pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
@@ -159,7 +144,7 @@ fn next_field(state: &mut State, delta: isize) {
             .and_then(|f| f.fields.get(field))
             .is_some_and(|f| is_typed(f.kind))
     {
-        start_field(state, form, field);
+        browse::start_field(state, form, field);
     }
 }
 
