@@ -28,7 +28,7 @@ pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
 
-pub use attacker::{AttackerView, Outcome, Replay, Verdict};
+pub use attacker::{AttackerView, Outcome, Replay, ReplayVerdict};
 pub use cookies::{CookieKey, JarView};
 pub use editor::LineEditor;
 pub use effect::Effect;

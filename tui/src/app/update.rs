@@ -5,7 +5,7 @@ use crate::app::flow::{FlowMsg, Progress};
 use crate::app::history::NavKind;
 use crate::app::page::PageView;
 use crate::app::state::{Editing, State};
-use crate::app::{Effect, Msg, Verdict, Who, attacker, browse, input, mouse, typing};
+use crate::app::{Effect, Msg, ReplayVerdict, Who, attacker, browse, input, mouse, typing};
 use crate::engine::PageLoad;
 
 /// Applies a message to the state; the effects the runtime must execute, in order.
@@ -144,18 +144,22 @@ fn attacker_loaded(state: &mut State, load: &PageLoad) {
     };
     let outcome = attacker::outcome(&replay.cookie, load);
     let text = match &outcome.verdict {
-        Verdict::GotData if outcome.set_cookie.is_some() => {
+        ReplayVerdict::GotData if outcome.set_cookie.is_some() => {
             format!(
                 "Replay #{}: got the victim's data, and extended the session",
                 replay.number
             )
         }
-        Verdict::GotData => format!("Replay #{}: got the victim's data", replay.number),
-        Verdict::Refused(why) => format!("Replay #{}: {why}", replay.number),
-        Verdict::TheftDetected => {
-            format!("Replay #{}: {}", replay.number, Verdict::THEFT_DETECTED)
+        ReplayVerdict::GotData => format!("Replay #{}: got the victim's data", replay.number),
+        ReplayVerdict::Refused(why) => format!("Replay #{}: {why}", replay.number),
+        ReplayVerdict::TheftDetected => {
+            format!(
+                "Replay #{}: {}",
+                replay.number,
+                ReplayVerdict::THEFT_DETECTED
+            )
         }
-        Verdict::Failed(why) => format!("Replay #{} failed: {why}", replay.number),
+        ReplayVerdict::Failed(why) => format!("Replay #{} failed: {why}", replay.number),
     };
     replay.outcome = Some(outcome);
     state.say(text);

@@ -3,7 +3,7 @@
 
 use crate::app::attacker::replay_url;
 use crate::app::fixtures::*;
-use crate::app::{Effect, Tab, Verdict, Who, update};
+use crate::app::{Effect, ReplayVerdict, Tab, Who, update};
 use crate::engine::Request;
 
 /// [`with_a_stolen_cookie`]: the Attacker tab open.
@@ -54,7 +54,7 @@ fn replays_show_the_victims_data_before_logout_and_refusal_after() {
 
     let replays = &state.attacker().replays;
     let first = replays[0].outcome.as_ref().expect("answered");
-    assert_eq!(first.verdict, Verdict::GotData);
+    assert_eq!(first.verdict, ReplayVerdict::GotData);
     assert_eq!(
         first.set_cookie.as_deref(),
         Some("store_session=…; HttpOnly; SameSite=Lax; Path=/; Max-Age=1800")
@@ -65,7 +65,7 @@ fn replays_show_the_victims_data_before_logout_and_refusal_after() {
     let second = replays[1].outcome.as_ref().expect("answered");
     assert_eq!(
         second.verdict,
-        Verdict::Refused("sent to the login page: refused".to_owned())
+        ReplayVerdict::Refused("sent to the login page: refused".to_owned())
     );
     assert_eq!(second.hops, [Some(303), Some(200)]);
     assert_eq!(
@@ -92,7 +92,7 @@ fn a_replay_that_ends_at_the_theft_notice_is_theft_detected_not_a_plain_refusal(
         .outcome
         .as_ref()
         .expect("answered");
-    assert_eq!(outcome.verdict, Verdict::TheftDetected);
+    assert_eq!(outcome.verdict, ReplayVerdict::TheftDetected);
     assert_eq!(outcome.final_url.path(), "/login");
     assert_eq!(
         state.status().map(|s| s.text.as_str()),
@@ -115,7 +115,7 @@ fn a_notice_without_the_theft_id_is_a_plain_refusal() {
     let outcome = crate::app::attacker::outcome("store_session", &load);
     assert_eq!(
         outcome.verdict,
-        Verdict::Refused("sent to the login page: refused".to_owned())
+        ReplayVerdict::Refused("sent to the login page: refused".to_owned())
     );
 }
 

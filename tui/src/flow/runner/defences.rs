@@ -1,6 +1,6 @@
 //! Steps 21–23: defences beyond the article: session fixation and CSRF.
 
-use super::Run;
+use super::Scenario;
 use super::checks::{Checks, csrf_refusal_checks, sent_session_checks, session_cookie_checks};
 use crate::engine::{Exchange, PageLoad, Request};
 use crate::flow::observe::{is_redirect, location_path, set_by_first_hop};
@@ -8,7 +8,7 @@ use crate::flow::report::Actor;
 use shared::paths::{common, form, store};
 use shared::site::Site;
 
-impl Run<'_> {
+impl Scenario<'_> {
     /// Steps 21–23: defences beyond the article — fixation and CSRF.
     pub(super) async fn defences(&mut self) {
         if !self.any_taken(21..=23) {

@@ -1,7 +1,7 @@
 //! Steps 8–12: the page after the login, reads that extend the Store session, its expiry, and
 //! the login again.
 
-use super::Run;
+use super::Scenario;
 use super::checks::{Checks, page_user_checks, removal_seen, sent_session_checks};
 use crate::engine::{CookieView, Exchange, Expiry, PageLoad, Request, human_duration};
 use crate::flow::observe::{
@@ -12,7 +12,7 @@ use shared::paths::{common, store};
 use shared::site::Site;
 use std::time::{Duration, Instant};
 
-impl Run<'_> {
+impl Scenario<'_> {
     /// Steps 8–9: the redirect hop after the login, then reads that prove the expiry moves.
     pub(super) async fn session_load(&mut self) {
         if !self.any_taken(8..=9) {

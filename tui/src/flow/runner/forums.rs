@@ -1,13 +1,13 @@
 //! Steps 13–17: the Forums, a site of its own: no Store cookie reaches it, and it has its own login.
 
-use super::Run;
+use super::Scenario;
 use super::checks::{Checks, count_posts, page_user_checks, sent_session_checks};
 use crate::engine::Exchange;
 use crate::flow::observe::{fusionauth_hops, signed_in_as};
 use shared::paths::{forums, store};
 use shared::site::Site;
 
-impl Run<'_> {
+impl Scenario<'_> {
     /// Steps 13–17.
     pub(super) async fn forums(&mut self) {
         if self.taken(13) {

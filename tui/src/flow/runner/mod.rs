@@ -112,16 +112,16 @@ pub async fn run(
     observer: &mut (dyn FnMut(Event<'_>) + Send + Sync),
 ) -> anyhow::Result<Report> {
     let started = Instant::now();
-    let mut run = Run::new(options, observer)?;
-    run.reachable().await?;
-    run.store_login().await;
-    run.session_load().await;
-    run.relogin().await;
-    run.forums().await;
-    run.stolen_session().await;
-    run.defences().await;
-    run.theft_after_rotation().await;
-    Ok(run.report(started.elapsed()))
+    let mut scenario = Scenario::new(options, observer)?;
+    scenario.reachable().await?;
+    scenario.store_login().await;
+    scenario.session_load().await;
+    scenario.relogin().await;
+    scenario.forums().await;
+    scenario.stolen_session().await;
+    scenario.defences().await;
+    scenario.theft_after_rotation().await;
+    Ok(scenario.report(started.elapsed()))
 }
 
 /// A site's state as the user's browser sees it.
@@ -133,8 +133,8 @@ struct SiteSession {
     page: Option<Page>,
 }
 
-/// One run: the two browsers, the plan, and what the steps so far found.
-struct Run<'a> {
+/// The scenario as it runs: the two browsers, the plan, and what the steps so far found.
+struct Scenario<'a> {
     options: &'a FlowOptions,
     observer: &'a mut (dyn FnMut(Event<'_>) + Send + Sync),
     masking: Masking,
@@ -154,7 +154,7 @@ struct Run<'a> {
     hacker_exchanges: BTreeSet<u64>,
 }
 
-impl<'a> Run<'a> {
+impl<'a> Scenario<'a> {
     fn new(
         options: &'a FlowOptions,
         observer: &'a mut (dyn FnMut(Event<'_>) + Send + Sync),

@@ -1,6 +1,6 @@
 //! Step 24: a stolen id replayed after the user's id rotated ends the whole session.
 
-use super::Run;
+use super::Scenario;
 use super::checks::{Checks, sent_session_checks};
 use crate::engine::{Browser, BrowserOptions, Exchange, PageLoad, Request, human_duration};
 use crate::flow::observe::{is_redirect, location_path, set_by_first_hop, signed_in_as};
@@ -8,7 +8,7 @@ use crate::flow::report::Actor;
 use shared::paths::{common, element, store};
 use std::time::{Duration, Instant};
 
-impl Run<'_> {
+impl Scenario<'_> {
     /// Step 24: the hacker copies the user's session cookie; the user's id rotates; once the
     /// retired id's grace period is over, the hacker's replay of it must end the whole session:
     /// the hacker lands on the login page with the theft notice, and so does the user's next

@@ -1,7 +1,7 @@
 //! Steps 18–20: the hacker replays the user's stolen Store cookie, the user logs out, and the
 //! stolen id stops working.
 
-use super::Run;
+use super::Scenario;
 use super::checks::{Checks, removal_seen, sent_session_checks};
 use crate::engine::{CookieView, Request};
 use crate::flow::observe::{
@@ -11,7 +11,7 @@ use crate::flow::report::Actor;
 use shared::paths::{common, store};
 use shared::site::Site;
 
-impl Run<'_> {
+impl Scenario<'_> {
     /// Steps 18–20 (and, from there, the logout).
     pub(super) async fn stolen_session(&mut self) {
         if !self.any_taken(18..=20) {

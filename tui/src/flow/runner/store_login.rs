@@ -1,13 +1,14 @@
 //! Steps 1–7: the Store's home page, its login form, and the login, checked as the article splits it.
 
+use super::Scenario;
 use super::checks::{Checks, form_fields, fusionauth_login_checks, session_cookie_checks};
-use super::{Run, Site};
 use crate::engine::{CookieView, Exchange, PageLoad};
 use crate::flow::observe::signed_in_as;
 use shared::paths::store;
+use shared::site::Site;
 use std::time::Duration;
 
-impl Run<'_> {
+impl Scenario<'_> {
     /// Steps 1–7.
     pub(super) async fn store_login(&mut self) {
         if self.taken(1) {
