@@ -3,6 +3,7 @@
 use crate::defaults;
 use crate::flow::command::FlowArgs;
 use clap::{Parser, Subcommand};
+use shared::duration::parse_duration;
 use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
@@ -33,29 +34,29 @@ pub struct Cli {
     pub cookie_jar: Option<PathBuf>,
 
     /// Idle timeout of the embedded stack's sessions (e.g. 30s to watch expiry live).
-    #[arg(long, default_value = defaults::IDLE_TIMEOUT.as_str(), value_parser = shared::duration::parse_duration)]
+    #[arg(long, default_value = defaults::IDLE_TIMEOUT.as_str(), value_parser = parse_duration)]
     pub idle_timeout: Duration,
 
     /// How often the embedded stack replaces a session's id (e.g. 20s to watch a stolen
     /// cookie's replay detected as theft in the attacker pane; 0: never).
-    #[arg(long, default_value = defaults::ROTATION_INTERVAL.as_str(), value_parser = shared::duration::parse_duration)]
+    #[arg(long, default_value = defaults::ROTATION_INTERVAL.as_str(), value_parser = parse_duration)]
     pub rotation_interval: Duration,
 
     /// How long the embedded stack's replaced ids still work; used after that, they end the
     /// session as stolen.
-    #[arg(long, default_value = defaults::ROTATION_GRACE.as_str(), value_parser = shared::duration::parse_duration)]
+    #[arg(long, default_value = defaults::ROTATION_GRACE.as_str(), value_parser = parse_duration)]
     pub rotation_grace: Duration,
 
     /// Bound on each request the browser makes.
-    #[arg(long, default_value = defaults::TIMEOUT.as_str(), value_parser = shared::duration::parse_duration)]
+    #[arg(long, default_value = defaults::TIMEOUT.as_str(), value_parser = parse_duration)]
     pub timeout: Duration,
 }
 
 /// `tui`'s commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the article's scenario (FLOW.md steps 1–18, then logout) headless: each step printed
-    /// as it happens with PASS or FAIL; exit status 0 only if every step passed.
+    /// Run the article's scenario headless (docs/flow.md: steps 1–18, the logout, the defences):
+    /// each step printed as it happens with PASS or FAIL; exit status 0 only if every step passed.
     ///
     /// With no URLs it starts the embedded stack with a short idle timeout, so the expiry steps
     /// take a second or two, and for step 24 a Store of its own whose ids rotate every second.

@@ -339,7 +339,7 @@ fn the_plantuml_diagram_renders_with_the_articles_participants_and_every_step_in
             "Stolen session id"
         ]
     );
-    // Every FLOW.md step, once, in order.
+    // Every docs/flow.md step, once, in order.
     assert_eq!(
         step_labels(texts.iter().map(String::as_str)),
         (1..=24).collect::<Vec<_>>()

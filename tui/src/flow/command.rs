@@ -9,6 +9,7 @@ use crate::defaults;
 use crate::engine::{Browser, BrowserOptions, human_duration};
 use backend::stack::{FusionAuth, SessionPolicy, Stack, StackConfig};
 use clap::{Args, ValueEnum};
+use shared::duration::parse_duration;
 use std::collections::BTreeSet;
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
@@ -51,18 +52,18 @@ pub struct FlowArgs {
     /// The apps' session idle timeout: the embedded stack is started with it (default 2s);
     /// for running apps it says how long to wait for expiry (default: the session cookie's
     /// Max-Age).
-    #[arg(long, value_parser = shared::duration::parse_duration)]
+    #[arg(long, value_parser = parse_duration)]
     pub idle_timeout: Option<Duration>,
 
     /// How often the apps rotate session ids (step 24 waits for one rotation): the embedded
     /// run starts step 24's Store with it (default 1s); running apps' is not known without it,
     /// and step 24 is skipped.
-    #[arg(long, value_parser = shared::duration::parse_duration)]
+    #[arg(long, value_parser = parse_duration)]
     pub rotation_interval: Option<Duration>,
 
     /// How long a rotated id still works (step 24 waits it out): default 500ms for the
     /// embedded run, the backend's 30s for running apps.
-    #[arg(long, value_parser = shared::duration::parse_duration)]
+    #[arg(long, value_parser = parse_duration)]
     pub rotation_grace: Option<Duration>,
 
     /// How to print the run.
@@ -74,7 +75,7 @@ pub struct FlowArgs {
     pub show_secrets: bool,
 
     /// Bound on each request.
-    #[arg(long, default_value = defaults::TIMEOUT.as_str(), value_parser = shared::duration::parse_duration)]
+    #[arg(long, default_value = defaults::TIMEOUT.as_str(), value_parser = parse_duration)]
     pub timeout: Duration,
 }
 

@@ -1,6 +1,7 @@
-//! `tui flow`: the article's scenario (FLOW.md steps 1–18, and the logout that ends a stolen
-//! session), run headless with the same browser engine the interactive TUI uses, each step
-//! checked against what the article says and reported as PASS, FAIL or SKIP.
+//! `tui flow`: the article's scenario (docs/flow.md: steps 1–18, the logout that ends a stolen
+//! session, and the defences beyond the article), run headless with the same browser engine the
+//! interactive TUI uses, each step checked against what the article says and reported as PASS,
+//! FAIL or SKIP.
 //!
 //! [`steps`] is the scenario's table, [`report`] the data a run produces, [`format`] its text,
 //! JSON and sequence-diagram forms.

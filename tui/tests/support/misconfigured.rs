@@ -1,6 +1,6 @@
 //! The embedded stack with a Store that is wrong in one way: a small reverse proxy in front of
 //! the real Store rewrites its answers (or answers itself) to break one property the article
-//! or SECURITY.md asks for. The runner talks to the proxy as if it were the Store; the Forums
+//! or docs/security.md asks for. The runner talks to the proxy as if it were the Store; the Forums
 //! are the real ones.
 
 use axum::Router;

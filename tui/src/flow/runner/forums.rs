@@ -1,4 +1,5 @@
-//! Steps 13–17: the Forums, a site of its own: no Store cookie reaches it, and it has its own login.
+//! Steps 13–17: the Forums, a site of its own: no Store cookie reaches it, and it has its own
+//! login.
 
 use super::Scenario;
 use super::checks::{Checks, count_posts, page_user_checks, sent_session_checks};

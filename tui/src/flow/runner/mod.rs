@@ -1,5 +1,5 @@
 //! The scenario, step by step: two engine browsers (the user's and the hacker's, each with its
-//! own jar) walk FLOW.md against the Store and the Forums, and every step is checked against
+//! own jar) walk docs/flow.md against the Store and the Forums, and every step is checked against
 //! what the article says happens, with the reason on a FAIL naming the broken property.
 
 use super::observe::{Masking, link_to, record};

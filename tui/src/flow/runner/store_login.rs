@@ -1,4 +1,5 @@
-//! Steps 1–7: the Store's home page, its login form, and the login, checked as the article splits it.
+//! Steps 1–7: the Store's home page, its login form, and the login, checked as the article
+//! splits it.
 
 use super::Scenario;
 use super::checks::{Checks, form_fields, fusionauth_login_checks, session_cookie_checks};
