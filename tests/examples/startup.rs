@@ -3,155 +3,37 @@
 //!
 //! ```text
 //! cargo build --release -p tui
-//! cargo run --release -p tui --example startup [-- <tui binary> [runs]]
+//! cargo run --release -p e2e --example startup [-- <tui binary> [runs]]
 //! ```
 //!
-//! tmux runs the binary at 160x45 on a private socket (`bash .ci/run` installs tmux). Each run
-//! respawns the pane with the binary and polls `capture-pane` every 2 ms until the address bar
-//! shows anything (the first frame: the splash drawn while the stack starts), waits for the
-//! home page to load, reads `VmRSS` from `/proc/<pid>/status`, presses `q` and checks the exit status. One warm-up
-//! run is not counted. It prints the median and p90 of each measure against the goals: first
+//! tmux runs the binary at 160x45 on a private socket ([`e2e::tmux`]; `bash .ci/run` installs
+//! tmux). Each run respawns the pane with the binary and polls `capture-pane` every 2 ms until
+//! the screen shows anything (the first frame: the splash drawn while the stack starts), waits
+//! for the home page to load, reads `VmRSS` from `/proc/<pid>/status`, presses `q` and checks
+//! the exit status. One warm-up run is not counted. It prints the median and p90 of each measure against the goals: first
 //! frame under 100 ms, RSS under 50 MiB.
 //!
 //! The times include tmux's own work (a client process to respawn the pane, one per capture),
 //! so they slightly overstate the binary's start-up.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use e2e::tmux::{Poll, Tmux};
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 const DEFAULT_BINARY: &str = "target/release/tui";
 const DEFAULT_RUNS: usize = 15;
-const POLL: Duration = Duration::from_millis(2);
-/// Bound on each wait; a healthy run takes far less.
-const TIMEOUT: Duration = Duration::from_secs(30);
-const SESSION: &str = "startup";
+/// Captures every 2 ms, and only captures: asking tmux whether the pane died would cost a
+/// client per poll, counted in the times.
+const POLL: Poll = Poll {
+    every: Duration::from_millis(2),
+    timeout: Duration::from_secs(30),
+    stop_when_dead: false,
+};
 
 const FIRST_FRAME_GOAL_MS: f64 = 100.0;
 const RSS_GOAL_MIB: f64 = 50.0;
 
 type Result<T> = std::result::Result<T, String>;
-
-/// A private tmux server with one 160x45 session whose pane stays when its process exits.
-struct Tmux {
-    socket: String,
-    socket_path: Option<PathBuf>,
-}
-
-impl Tmux {
-    fn start() -> Result<Self> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.subsec_nanos());
-        let mut tmux = Self {
-            socket: format!("tui-startup-{}-{nanos}", std::process::id()),
-            socket_path: None,
-        };
-        // A placeholder that waits for the first respawn.
-        tmux.run(&[
-            "set-option",
-            "-g",
-            "remain-on-exit",
-            "on",
-            ";",
-            "new-session",
-            "-d",
-            "-s",
-            SESSION,
-            "-x",
-            "160",
-            "-y",
-            "45",
-            "cat",
-        ])?;
-        tmux.socket_path = Some(PathBuf::from(tmux.pane("#{socket_path}")?));
-        Ok(tmux)
-    }
-
-    /// `tmux -L <socket> -f /dev/null <args>`; its stdout. The server's environment (which the
-    /// binary inherits) has none of the TUI's settings, so it starts the embedded stack.
-    fn run(&self, args: &[&str]) -> Result<String> {
-        let output = Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .env_remove("TMUX")
-            .env_remove("STORE_URL")
-            .env_remove("FORUMS_URL")
-            .env_remove("TUI_COOKIE_JAR")
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|error| {
-                format!("cannot run tmux ({error}); install it with `bash .ci/run`")
-            })?;
-        if !output.status.success() {
-            return Err(format!(
-                "tmux {args:?} failed ({}): {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            ));
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-    }
-
-    fn pane(&self, format: &str) -> Result<String> {
-        Ok(self
-            .run(&["display-message", "-p", "-t", SESSION, format])?
-            .trim()
-            .to_owned())
-    }
-
-    /// The pane's exit status (or the signal that ended it), once its process has exited and
-    /// tmux has reaped it. Debian's tmux is linked with libutempter, whose SIGCHLD handler can
-    /// swallow a pane's exit (tmux issues #311, #4559): a SIGCHLD of our own makes it reap.
-    fn exit_status(&self) -> Result<Option<String>> {
-        let state = self.pane("#{pane_dead} #{pane_dead_status}#{pane_dead_signal}")?;
-        Ok(match state.strip_prefix('1').map(str::trim) {
-            Some("") => {
-                let server = self.run(&["display-message", "-p", "#{pid}"])?;
-                let _ = Command::new("kill")
-                    .args(["-s", "CHLD", server.trim()])
-                    .stdin(Stdio::null())
-                    .status();
-                None
-            }
-            Some(status) => Some(status.to_owned()),
-            None => None,
-        })
-    }
-
-    fn screen(&self) -> Result<String> {
-        self.run(&["capture-pane", "-p", "-t", SESSION])
-    }
-
-    /// Polls the screen every `POLL` until `ready` holds; the time it took from `since`.
-    fn wait_for(
-        &self,
-        what: &str,
-        since: Instant,
-        ready: impl Fn(&str) -> bool,
-    ) -> Result<Duration> {
-        loop {
-            let screen = self.screen()?;
-            let elapsed = since.elapsed();
-            if ready(&screen) {
-                return Ok(elapsed);
-            }
-            if elapsed > TIMEOUT {
-                return Err(format!("no {what} after {TIMEOUT:?}:\n{screen}"));
-            }
-            std::thread::sleep(POLL);
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-        if let Some(path) = &self.socket_path {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
 
 /// One start-up's measures.
 struct Run {
@@ -184,11 +66,12 @@ fn measure(tmux: &Tmux, binary: &str) -> Result<Run> {
     // Two words, so tmux executes the command itself rather than through `sh -c`; `env`
     // replaces itself with the binary, so the pane's pid is the binary's.
     let spawned = Instant::now();
-    tmux.run(&["respawn-pane", "-k", "-t", SESSION, "env", binary])?;
+    tmux.respawn(&["env", binary])?;
     // The first frame: anything drawn (the splash shown while the stack starts).
-    let first_frame = tmux.wait_for("first frame", spawned, |screen| {
-        screen.lines().any(|line| line.contains("tui"))
-    })?;
+    let first_frame = tmux
+        .wait_for("the first frame", POLL, |screen| screen.contains("tui"))?
+        .captured
+        - spawned;
     let pid = tmux.pane("#{pane_pid}")?;
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
     let name = Path::new(binary)
@@ -199,23 +82,18 @@ fn measure(tmux: &Tmux, binary: &str) -> Result<Run> {
         return Err(format!("the pane's pid {pid} is {comm:?}, not {name:?}"));
     }
     // The home page loaded: its status line.
-    let home_page = tmux.wait_for("home page", spawned, |screen| {
-        screen.contains("200 http://store.localhost") && screen.contains("You are not logged in")
-    })?;
+    let home_page = tmux
+        .wait_for("the home page", POLL, |screen| {
+            screen.contains("200 http://store.localhost")
+                && screen.contains("You are not logged in")
+        })?
+        .captured
+        - spawned;
     // Memory with everything running: the stack, both browsers, the home page.
     let rss_mib = rss_mib(&pid)?;
 
-    tmux.run(&["send-keys", "-t", SESSION, "q"])?;
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = tmux.exit_status()? {
-            break status;
-        }
-        if Instant::now() > deadline {
-            return Err(format!("the TUI did not quit within {TIMEOUT:?} of q"));
-        }
-        std::thread::sleep(POLL);
-    };
+    tmux.keys(&["q"])?;
+    let status = tmux.wait_for_exit(POLL)?;
     if status != "0" {
         return Err(format!("the TUI exited with status (or signal) {status}"));
     }
@@ -280,7 +158,8 @@ fn run() -> Result<()> {
         .ok_or("the binary's path is not UTF-8")?
         .to_owned();
 
-    let tmux = Tmux::start()?;
+    // A placeholder that waits for the first respawn.
+    let tmux = Tmux::start(&["cat"])?;
     println!("{binary}: 1 warm-up run, then {runs} runs at 160x45 in tmux");
     measure(&tmux, &binary)?;
     let mut measured = Vec::with_capacity(runs);
