@@ -14,6 +14,11 @@ pub mod runtime;
 pub mod terminal;
 pub mod ui;
 
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod tests;
+
 use backend::stack::{SessionPolicy, Stack, StackConfig};
 
 /// Runs `tui` as the command line asks: against running apps, or with the whole stack started

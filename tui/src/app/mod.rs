@@ -23,11 +23,6 @@ mod panes;
 mod typing;
 mod update;
 
-#[cfg(test)]
-pub(crate) mod fixtures;
-#[cfg(test)]
-mod tests;
-
 pub use attacker::{AttackerView, Outcome, Replay, ReplayVerdict};
 pub use cookies::{CookieKey, JarView};
 pub use editor::LineEditor;

@@ -165,3 +165,32 @@ pub fn parse_address(current: Option<&Url>, text: &str) -> Result<Url, String> {
         _ => Url::parse(&format!("http://{text}")).map_err(|e| format!("{text}: {e}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap()
+    }
+
+    #[test]
+    fn addresses_may_be_urls_paths_or_bare_hosts() {
+        let here = url("http://store.localhost:8080/shopping-cart");
+        let parse = |s| parse_address(Some(&here), s);
+        assert_eq!(
+            parse("/posts"),
+            Ok(url("http://store.localhost:8080/posts"))
+        );
+        assert_eq!(
+            parse("forums.localhost:8081/posts"),
+            Ok(url("http://forums.localhost:8081/posts"))
+        );
+        assert_eq!(
+            parse("https://example.com/"),
+            Ok(url("https://example.com/"))
+        );
+        assert!(parse("  ").is_err());
+        assert!(parse_address(None, "/x").is_err());
+    }
+}

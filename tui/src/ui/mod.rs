@@ -23,9 +23,6 @@ pub mod page_table;
 pub mod theme;
 pub mod wrap;
 
-#[cfg(test)]
-mod tests;
-
 use crate::app::{Overlay, State};
 use ratatui::Frame;
 use ratatui::widgets::Paragraph;

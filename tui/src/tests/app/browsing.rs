@@ -1,11 +1,10 @@
 //! Navigation: start-up, links, the address bar, history, quick keys, failed loads, panes.
 
 use super::{assert_get, victim_load};
-use crate::app::fixtures::*;
 use crate::app::history::NavKind;
-use crate::app::typing::parse_address;
 use crate::app::{Effect, Msg, Pane, State, Tab, Target, Who, update};
 use crate::engine::PageLoad;
+use crate::fixtures::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
 
@@ -112,20 +111,6 @@ fn a_bad_address_keeps_the_editor_open_with_the_reason() {
     update(&mut state, key(KeyCode::Esc));
     assert!(!state.is_typing());
     assert_eq!(state.current_url(), Some(&store("/")));
-}
-
-#[test]
-fn addresses_may_be_urls_paths_or_bare_hosts() {
-    let here = store("/shopping-cart");
-    let parse = |s| parse_address(Some(&here), s);
-    assert_eq!(parse("/posts"), Ok(store("/posts")));
-    assert_eq!(parse("forums.localhost:8081/posts"), Ok(forums("/posts")));
-    assert_eq!(
-        parse("https://example.com/"),
-        Ok("https://example.com/".parse().unwrap())
-    );
-    assert!(parse("  ").is_err());
-    assert!(parse_address(None, "/x").is_err());
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The Network tab: selection, the detail overlay, copy as curl.
 
-use crate::app::fixtures::*;
 use crate::app::{Effect, Msg, Overlay, Who, update};
+use crate::fixtures::*;
 use crossterm::event::KeyCode;
 
 #[test]

@@ -2,9 +2,9 @@
 //! after a rotation, the replay of the retired id detected as theft.
 
 use crate::app::attacker::replay_url;
-use crate::app::fixtures::*;
 use crate::app::{Effect, ReplayVerdict, Tab, Who, update};
 use crate::engine::Request;
+use crate::fixtures::*;
 
 /// [`with_a_stolen_cookie`]: the Attacker tab open.
 fn stolen() -> crate::app::State {

@@ -1,7 +1,7 @@
 //! The Cookies tab: selection, reveal, edit, delete, expire, clear, copy, save; the tick.
 
-use crate::app::fixtures::*;
 use crate::app::{Effect, Msg, Who, update};
+use crate::fixtures::*;
 use crossterm::event::KeyCode;
 
 /// Logged in, the Cookies tab focused, `store_session` selected (jar order: forums.localhost,

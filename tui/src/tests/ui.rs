@@ -2,8 +2,8 @@
 //! committed `.snap` files (`cargo insta review` to accept changes). Fixtures use a fixed clock,
 //! so countdowns are stable.
 
-use crate::app::fixtures::*;
 use crate::app::{Msg, State, Who, update};
+use crate::fixtures::*;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -14,7 +14,7 @@ fn draw(state: &State) -> String {
     let mut terminal =
         Terminal::new(TestBackend::new(area.width, area.height)).expect("test terminal");
     terminal
-        .draw(|frame| super::render(state, frame))
+        .draw(|frame| crate::ui::render(state, frame))
         .expect("draw");
     terminal.backend().to_string()
 }

@@ -1,8 +1,8 @@
 //! Quitting, help, and the key map's contract with the footer.
 
-use crate::app::fixtures::*;
 use crate::app::keymap::{Context, KEYMAP, hints};
 use crate::app::{Effect, Overlay, update};
+use crate::fixtures::*;
 use crossterm::event::KeyCode;
 
 #[test]

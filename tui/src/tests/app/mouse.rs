@@ -1,8 +1,8 @@
 //! The mouse: clicks land on what was drawn there (hit-testing uses the render's layout).
 
 use super::assert_get;
-use crate::app::fixtures::*;
 use crate::app::{Effect, Overlay, Pane, Tab, Target, update};
+use crate::fixtures::*;
 use crossterm::event::{KeyModifiers, MouseEvent, MouseEventKind};
 
 #[test]

@@ -1,9 +1,9 @@
 //! The Flow tab: `f` asks the runtime to run the scenario, its reports fill the tab, one run
 //! at a time.
 
-use crate::app::fixtures::*;
 use crate::app::flow::Progress;
 use crate::app::{Effect, FlowMsg, Msg, Pane, Tab, update};
+use crate::fixtures::*;
 use crate::flow::Verdict;
 use crossterm::event::KeyCode;
 use std::time::Duration;

@@ -1,9 +1,9 @@
 //! Forms: typing into fields (passwords masked), hidden fields submitted, selects, buttons.
 
 use super::victim_load;
-use crate::app::fixtures::*;
 use crate::app::{Msg, Target, Who, update};
 use crate::engine::{FieldKind, Method};
+use crate::fixtures::*;
 use crossterm::event::KeyCode;
 
 fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
