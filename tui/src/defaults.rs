@@ -32,7 +32,10 @@ fn as_flag(duration: Duration) -> String {
         (60_000, "m"),
         (1000, "s"),
     ];
-    match units.iter().find(|(size, _)| ms > 0 && ms % size == 0) {
+    match units
+        .iter()
+        .find(|(size, _)| ms > 0 && ms.is_multiple_of(*size))
+    {
         Some((size, unit)) => format!("{}{unit}", ms / size),
         None => format!("{ms}ms"),
     }

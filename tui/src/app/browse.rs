@@ -6,10 +6,9 @@ use crate::app::flow::{FlowView, Progress};
 use crate::app::history::NavKind;
 use crate::app::keymap::Action;
 use crate::app::page::{Target, is_typed};
-use crate::app::state::{Editing, Overlay, Pane, Pending, State, Tab};
+use crate::app::state::{Editing, Overlay, PageLayout, Pane, Pending, State, Tab};
 use crate::app::{Effect, Who};
 use crate::engine::{FieldKind, Request};
-use crate::ui;
 use url::Url;
 
 /// Starts a victim navigation.
@@ -138,19 +137,11 @@ pub fn focus_target(state: &mut State, i: usize) {
     keep_focus_visible(state);
 }
 
-/// The page body's geometry: its document and height. When the page is not on screen (a narrow
-/// terminal showing the devtools), the width it would have.
-fn geometry(state: &State) -> (ui::page::Doc, usize) {
-    let areas = ui::layout(state, state.viewport);
-    let body = areas.page_body.unwrap_or(ratatui::layout::Rect {
-        width: state.viewport.width.saturating_sub(2),
-        height: state.viewport.height.saturating_sub(5),
-        ..state.viewport
-    });
-    (
-        ui::page::document(state, body.width),
-        usize::from(body.height.max(1)),
-    )
+/// The page as laid out, and the lines of it that fit.
+fn geometry(state: &State) -> (PageLayout, usize) {
+    let doc = state.geometry.0.page(state);
+    let height = doc.height;
+    (doc, height)
 }
 
 /// Scrolls so the focused element is on screen (and clamps the scroll to the page).
@@ -357,7 +348,7 @@ pub fn find(state: &mut State, forward: bool, new_search: bool) {
                 (from + n * 2 - k) % n
             }
         })
-        .find(|&i| doc.lines[i].to_string().to_lowercase().contains(&needle));
+        .find(|&i| doc.lines[i].to_lowercase().contains(&needle));
     match hit {
         Some(line) => {
             let delta = line as isize - from as isize;

@@ -32,5 +32,8 @@ pub use history::{History, NavKind};
 pub use msg::{Msg, Who};
 pub use network::{Logged, NetworkLog};
 pub use page::{PageView, Target};
-pub use state::{Editing, Overlay, Pane, Pending, State, Status, Tab, WIDE};
+pub use state::{
+    Editing, Extent, Geometry, GeometryRef, Hit, Overlay, PageLayout, Pane, Pending, State, Status,
+    Tab, WIDE,
+};
 pub use update::update;

@@ -1,7 +1,7 @@
 //! Where everything goes, computed from (&State, area) alone: rendering draws into these areas
 //! and mouse hit-testing reads them, so a click lands on what was drawn there.
 
-use crate::app::{Overlay, State, Tab, Target};
+use crate::app::{Hit, Overlay, State};
 use crate::ui::{address, devtools, page};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 
@@ -112,32 +112,6 @@ pub fn layout(state: &State, area: Rect) -> Areas {
         }),
         usable: true,
     }
-}
-
-/// What is under the mouse.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Hit {
-    /// The address bar's back button.
-    Back,
-    /// The forward button.
-    Forward,
-    /// The reload button.
-    Reload,
-    /// The URL.
-    Address,
-    /// A devtools tab's title.
-    Tab(Tab),
-    /// A link, field or button of the page.
-    Target(Target),
-    /// Elsewhere in the page pane.
-    Page,
-    /// A row of the devtools' current tab: the item it shows (cookie, exchange, stolen
-    /// cookie), when it shows one.
-    Row(Option<usize>),
-    /// Inside the overlay.
-    Modal,
-    /// Outside the overlay (closes it).
-    OutsideModal,
 }
 
 /// What is at (`column`, `row`) when the frame is `area`.

@@ -14,6 +14,7 @@ pub mod flow;
 pub mod footer;
 pub mod format;
 pub mod forms;
+pub mod geometry;
 pub mod help;
 pub mod layout;
 pub mod network;
@@ -27,7 +28,8 @@ use crate::app::{Overlay, State};
 use ratatui::Frame;
 use ratatui::widgets::Paragraph;
 
-pub use layout::{Areas, Hit, hit_test, layout};
+pub use geometry::GEOMETRY;
+pub use layout::{Areas, hit_test, layout};
 
 /// Draws the whole screen.
 pub fn render(state: &State, frame: &mut Frame) {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 #[test]
 fn start_loads_the_store_home_page_and_shows_it_loading() {
-    let state = State::new(store("/"), forums("/"));
+    let state = State::new(store("/"), forums("/"), &crate::ui::GEOMETRY);
     assert_eq!(state.current_url(), Some(&store("/")));
     assert!(state.pending.is_some());
     assert_get(&state.start(), &store("/"));
