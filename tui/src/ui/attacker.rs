@@ -4,8 +4,8 @@
 
 use crate::app::{Outcome, Replay, ReplayVerdict, State};
 use crate::ui::cookies::{badge_lines, badges, value_span};
-use crate::ui::devtools::PaneLines;
 use crate::ui::format::{clock, truncate, width};
+use crate::ui::pane_lines::PaneLines;
 use crate::ui::theme;
 use crate::ui::wrap::{Run, wrap};
 use ratatui::style::Style;

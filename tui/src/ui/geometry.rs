@@ -3,8 +3,8 @@
 //! same code that draws them.
 
 use crate::app::{Extent, Geometry, Hit, Overlay, PageLayout, State};
-use crate::ui::{detail, devtools, help, layout, page};
-use ratatui::layout::Rect;
+use crate::ui::{address, detail, devtools, help, layout, page};
+use ratatui::layout::{Position, Rect};
 
 /// The screen as this UI lays it out: what [`State::new`] takes to size scrolls and read clicks.
 pub static GEOMETRY: Drawn = Drawn;
@@ -66,6 +66,48 @@ impl Geometry for Drawn {
     }
 
     fn hit_test(&self, state: &State, area: Rect, column: u16, row: u16) -> Option<Hit> {
-        layout::hit_test(state, area, column, row)
+        hit_test(state, area, column, row)
     }
+}
+
+/// What is at (`column`, `row`) when the frame is `area`.
+fn hit_test(state: &State, area: Rect, column: u16, row: u16) -> Option<Hit> {
+    let a = layout::layout(state, area);
+    if !a.usable {
+        return None;
+    }
+    let at = Position::new(column, row);
+    if let Some(m) = a.modal {
+        return Some(if m.contains(at) {
+            Hit::Modal
+        } else {
+            Hit::OutsideModal
+        });
+    }
+    if a.address.contains(at) {
+        return Some(address::hit(column - a.address.x));
+    }
+    if let Some(t) = a.tabs.filter(|t| t.contains(at)) {
+        return devtools::tab_at(t, column, state.tab)
+            .map(Hit::Tab)
+            .or(Some(Hit::Row(None)));
+    }
+    if let Some(b) = a.devtools_body.filter(|b| b.contains(at)) {
+        return Some(Hit::Row(devtools::item_at(state, b, row - b.y)));
+    }
+    if a.devtools.is_some_and(|d| d.contains(at)) {
+        return Some(Hit::Row(None));
+    }
+    if let Some(b) = a.page_body.filter(|b| b.contains(at)) {
+        let doc = page::document(state, b.width);
+        let line = page::scroll(state, &doc, b.height) + usize::from(row - b.y);
+        return Some(
+            doc.target_at(line, column - b.x)
+                .map_or(Hit::Page, Hit::Target),
+        );
+    }
+    if a.page.is_some_and(|p| p.contains(at)) {
+        return Some(Hit::Page);
+    }
+    None
 }

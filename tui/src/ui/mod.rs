@@ -21,6 +21,7 @@ pub mod network;
 pub mod page;
 pub mod page_form;
 pub mod page_table;
+pub mod pane_lines;
 pub mod theme;
 pub mod wrap;
 
@@ -29,7 +30,7 @@ use ratatui::Frame;
 use ratatui::widgets::Paragraph;
 
 pub use geometry::GEOMETRY;
-pub use layout::{Areas, hit_test, layout};
+pub use layout::{Areas, layout};
 
 /// Draws the whole screen.
 pub fn render(state: &State, frame: &mut Frame) {
