@@ -69,14 +69,14 @@ fn shorten(reason: &str) -> String {
 
 /// Which part of an exchange a step's focus names.
 #[derive(Clone, Copy)]
-enum Target {
+enum ExchangePart {
     Request,
     Call,
     Answer,
     Response,
 }
 
-impl Target {
+impl ExchangePart {
     /// The positions of such parts in `exchange` (see [`part_count`]).
     fn positions(self, exchange: &ExchangeRecord) -> Vec<usize> {
         let hops = 0..exchange.fusionauth.len();
@@ -216,10 +216,10 @@ impl<'a> Walk<'a> {
         let tag = Tag::of(step);
         let untold = match step.focus {
             Focus::Exchanges => self.whole_exchanges(step, tag),
-            Focus::Request => self.part(step, Target::Request, tag),
-            Focus::FusionAuthCall => self.hop(step, Target::Call, tag),
-            Focus::FusionAuthAnswer => self.hop(step, Target::Answer, tag),
-            Focus::Response => self.part(step, Target::Response, tag),
+            Focus::Request => self.part(step, ExchangePart::Request, tag),
+            Focus::FusionAuthCall => self.hop(step, ExchangePart::Call, tag),
+            Focus::FusionAuthAnswer => self.hop(step, ExchangePart::Answer, tag),
+            Focus::Response => self.part(step, ExchangePart::Response, tag),
             Focus::Server => Some(tag),
         };
         // Server-side work, or nothing left to draw of the step's exchanges.
@@ -241,11 +241,11 @@ impl<'a> Walk<'a> {
         tag
     }
 
-    /// The first part of the step's exchanges that `target` names and is not drawn yet.
-    fn part(&mut self, step: &'a StepReport, target: Target, tag: Tag) -> Option<Tag> {
+    /// The first part of the step's exchanges that `which` names and is not drawn yet.
+    fn part(&mut self, step: &'a StepReport, which: ExchangePart, tag: Tag) -> Option<Tag> {
         let found = step.exchanges.iter().find_map(|exchange| {
             let drawn = self.drawn(exchange);
-            let position = target.positions(exchange).into_iter().find(|&p| p >= drawn);
+            let position = which.positions(exchange).into_iter().find(|&p| p >= drawn);
             position.map(|position| (exchange, position))
         });
         let Some((exchange, position)) = found else {
@@ -257,9 +257,9 @@ impl<'a> Walk<'a> {
     }
 
     /// A FusionAuth call or answer, or a note that the app did not report its calls.
-    fn hop(&mut self, step: &'a StepReport, target: Target, tag: Tag) -> Option<Tag> {
+    fn hop(&mut self, step: &'a StepReport, which: ExchangePart, tag: Tag) -> Option<Tag> {
         if step.exchanges.iter().any(|e| !e.fusionauth.is_empty()) {
-            return self.part(step, target, tag);
+            return self.part(step, which, tag);
         }
         let text = tag.label("not observable (no Server-Timing)");
         self.note(step, Party::FusionAuth, &text);
