@@ -3,7 +3,8 @@
 //! scenario run step by step with its verdicts.
 //!
 //! `engine` is the browser with no UI; `app` holds the state and the only code that changes it;
-//! `ui` draws that state and knows no HTTP.
+//! `ui` draws that state and knows no HTTP, and answers the app's questions about the drawn
+//! screen through [`app::Geometry`], which the runtime hands to the state.
 
 pub mod app;
 pub mod cli;

@@ -1,7 +1,8 @@
 //! The app: its [`State`], the [`Msg`]s that come in, the [`Effect`]s that go out, and
 //! [`update`], the only code that changes the state. No I/O and no clock here: the runtime
 //! executes effects and reports back with messages, so everything is testable by feeding
-//! messages in and looking at the state, the effects and the drawn screen.
+//! messages in and looking at the state, the effects and the drawn screen. The app does not
+//! import the UI: what it must know of the drawn screen, it asks the state's [`Geometry`].
 
 pub mod attacker;
 pub mod cookies;

@@ -1,5 +1,6 @@
 //! Everything the screen shows, in one value. Only the app's `update` changes it; drawing
-//! borrows it immutably.
+//! borrows it immutably. It also holds the [`Geometry`] the UI lays it out with, which the app
+//! asks (how long a scrolled text is, what is under the mouse) without importing the UI.
 
 use crate::app::attacker::AttackerView;
 use crate::app::cookies::{CookieKey, JarView, Revealed};
