@@ -16,7 +16,7 @@
 //! The times include tmux's own work (a client process to respawn the pane, one per capture),
 //! so they slightly overstate the binary's start-up.
 
-use e2e::tmux::{Poll, Tmux};
+use e2e::tmux::{HEIGHT, Poll, Tmux, WIDTH};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -160,7 +160,7 @@ fn run() -> Result<()> {
 
     // A placeholder that waits for the first respawn.
     let tmux = Tmux::start(&["cat"])?;
-    println!("{binary}: 1 warm-up run, then {runs} runs at 160x45 in tmux");
+    println!("{binary}: 1 warm-up run, then {runs} runs at {WIDTH}x{HEIGHT} in tmux");
     measure(&tmux, &binary)?;
     let mut measured = Vec::with_capacity(runs);
     for index in 1..=runs {

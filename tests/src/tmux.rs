@@ -20,7 +20,7 @@ const SETUP_HINT: &str =
     "install it with `bash .ci/run` from the workspace root (Debian's tmux package)";
 
 /// The workspace root (this crate lives in `<root>/tests`).
-pub fn workspace_root() -> PathBuf {
+fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the e2e crate has a parent directory")
