@@ -1,1 +1,4 @@
-//! x
+//! What the end-to-end tests and measurements share: [`tmux`], the real `tui` binary driven in
+//! a real terminal.
+
+pub mod tmux;

@@ -3,15 +3,22 @@
 //! scenario run step by step with its verdicts.
 //!
 //! `engine` is the browser with no UI; `app` holds the state and the only code that changes it;
-//! `ui` draws that state and knows no HTTP.
+//! `ui` draws that state and knows no HTTP, and answers the app's questions about the drawn
+//! screen through [`app::Geometry`], which the runtime hands to the state.
 
 pub mod app;
 pub mod cli;
+mod defaults;
 pub mod engine;
 pub mod flow;
 pub mod runtime;
 pub mod terminal;
 pub mod ui;
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod tests;
 
 use backend::stack::{SessionPolicy, Stack, StackConfig};
 

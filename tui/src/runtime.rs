@@ -87,7 +87,7 @@ impl Runtime {
             queues.insert(who, spawn_worker(who, browser.clone(), messages_tx.clone()));
         }
         Ok(Self {
-            state: State::new(options.store_url, options.forums_url),
+            state: State::new(options.store_url, options.forums_url, &ui::GEOMETRY),
             victim,
             attacker,
             queues,

@@ -7,7 +7,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use std::time::Duration;
-use tui::app::{Msg, Target, Verdict};
+use tui::app::{Msg, ReplayVerdict, Target};
 use tui::runtime::{Options, Runtime};
 
 const WIDTH: u16 = 160;
@@ -234,7 +234,7 @@ async fn a_user_logs_in_to_both_sites_sees_the_jar_and_a_stolen_cookie_dies_at_l
         .outcome
         .clone()
         .expect("answered");
-    assert_eq!(first.verdict, Verdict::GotData, "{first:?}");
+    assert_eq!(first.verdict, ReplayVerdict::GotData, "{first:?}");
     assert!(
         first.evidence.iter().any(|e| e.contains("$43.00")),
         "{:?}",
@@ -253,7 +253,10 @@ async fn a_user_logs_in_to_both_sites_sees_the_jar_and_a_stolen_cookie_dies_at_l
         .outcome
         .clone()
         .expect("answered");
-    assert!(matches!(second.verdict, Verdict::Refused(_)), "{second:?}");
+    assert!(
+        matches!(second.verdict, ReplayVerdict::Refused(_)),
+        "{second:?}"
+    );
     assert_eq!(second.final_url.path(), "/login");
     assert!(app.screen().contains("#2"), "{}", app.screen());
 
@@ -332,7 +335,7 @@ async fn a_stolen_cookie_replayed_after_the_victims_id_rotated_is_detected_as_th
         .outcome
         .clone()
         .expect("answered");
-    assert_eq!(replay.verdict, Verdict::TheftDetected, "{replay:?}");
+    assert_eq!(replay.verdict, ReplayVerdict::TheftDetected, "{replay:?}");
     let screen = app.screen();
     assert!(
         screen.contains("✗ theft detected: the server ended"),

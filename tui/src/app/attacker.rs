@@ -41,7 +41,7 @@ pub struct Outcome {
     /// Where it ended.
     pub final_url: Url,
     /// The verdict.
-    pub verdict: Verdict,
+    pub verdict: ReplayVerdict,
     /// What the page showed: title, headings, table/list summaries.
     pub evidence: Vec<String>,
     /// The `Set-Cookie` (value elided) that refreshed the stolen cookie, if any: the attacker
@@ -51,7 +51,7 @@ pub struct Outcome {
 
 /// Did the stolen cookie work?
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub enum ReplayVerdict {
     /// The server answered as the victim.
     GotData,
     /// The server refused the cookie (e.g. sent to the login page).
@@ -64,8 +64,8 @@ pub enum Verdict {
     Failed(String),
 }
 
-impl Verdict {
-    /// What [`Verdict::TheftDetected`] means, as the pane and the status line say it.
+impl ReplayVerdict {
+    /// What [`ReplayVerdict::TheftDetected`] means, as the pane and the status line say it.
     pub const THEFT_DETECTED: &'static str = "theft detected: the server ended the whole session \
                                               (a retired id was used after rotation)";
 }
@@ -99,22 +99,22 @@ pub fn outcome(cookie: &str, load: &PageLoad) -> Outcome {
         .rfind(|raw| raw.split('=').next().map(str::trim) == Some(cookie))
         .map(|raw| elide_value(raw));
     let verdict = if let Some(err) = load.error.as_ref().or(last.and_then(|e| e.error.as_ref())) {
-        Verdict::Failed(err.clone())
+        ReplayVerdict::Failed(err.clone())
     } else if load.final_url.path() == shared::paths::common::LOGIN {
         let theft_notice = load
             .page
             .as_ref()
             .and_then(|page| page.alert_with_id(shared::paths::element::THEFT_NOTICE));
         match theft_notice {
-            Some(_) => Verdict::TheftDetected,
-            None => Verdict::Refused("sent to the login page: refused".to_owned()),
+            Some(_) => ReplayVerdict::TheftDetected,
+            None => ReplayVerdict::Refused("sent to the login page: refused".to_owned()),
         }
     } else if let Some(s @ (401 | 403)) = status {
-        Verdict::Refused(format!("HTTP {s}: refused"))
+        ReplayVerdict::Refused(format!("HTTP {s}: refused"))
     } else if status.is_some_and(|s| s >= 400) {
-        Verdict::Failed(format!("HTTP {}", status.unwrap_or_default()))
+        ReplayVerdict::Failed(format!("HTTP {}", status.unwrap_or_default()))
     } else {
-        Verdict::GotData
+        ReplayVerdict::GotData
     };
     Outcome {
         status,

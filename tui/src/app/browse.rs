@@ -2,13 +2,13 @@
 //! and between panes, scrolling, and the actions that work anywhere outside an editor.
 
 use crate::app::editor::LineEditor;
+use crate::app::flow::{FlowView, Progress};
 use crate::app::history::NavKind;
 use crate::app::keymap::Action;
 use crate::app::page::{Target, is_typed};
-use crate::app::state::{Editing, Overlay, Pane, Pending, State, Tab};
-use crate::app::{Effect, Who, flow, typing};
+use crate::app::state::{Editing, Overlay, PageLayout, Pane, Pending, State, Tab};
+use crate::app::{Effect, Who};
 use crate::engine::{FieldKind, Request};
-use crate::ui;
 use url::Url;
 
 /// Starts a victim navigation.
@@ -64,7 +64,7 @@ pub fn global(state: &mut State, action: Action) -> Vec<Effect> {
         Action::NextFocus => cycle_focus(state, true),
         Action::PrevFocus => cycle_focus(state, false),
         Action::ShowTab(tab) => show_tab(state, tab),
-        Action::RunFlow => return flow::run(state),
+        Action::RunFlow => return run_flow(state),
         Action::NextTab | Action::PrevTab => {
             let n = Tab::ALL.len();
             let step = if action == Action::NextTab { 1 } else { n - 1 };
@@ -137,19 +137,11 @@ pub fn focus_target(state: &mut State, i: usize) {
     keep_focus_visible(state);
 }
 
-/// The page body's geometry: its document and height. When the page is not on screen (a narrow
-/// terminal showing the devtools), the width it would have.
-fn geometry(state: &State) -> (ui::page::Doc, usize) {
-    let areas = ui::layout(state, state.viewport);
-    let body = areas.page_body.unwrap_or(ratatui::layout::Rect {
-        width: state.viewport.width.saturating_sub(2),
-        height: state.viewport.height.saturating_sub(5),
-        ..state.viewport
-    });
-    (
-        ui::page::document(state, body.width),
-        usize::from(body.height.max(1)),
-    )
+/// The page as laid out, and the lines of it that fit.
+fn geometry(state: &State) -> (PageLayout, usize) {
+    let doc = state.geometry.0.page(state);
+    let height = doc.height;
+    (doc, height)
 }
 
 /// Scrolls so the focused element is on screen (and clamps the scroll to the page).
@@ -300,7 +292,7 @@ pub fn activate(state: &mut State) -> Vec<Effect> {
                         };
                     }
                 }
-                Some(k) if is_typed(k) => typing::start_field(state, form, field),
+                Some(k) if is_typed(k) => start_field(state, form, field),
                 _ => {}
             }
             Vec::new()
@@ -356,7 +348,7 @@ pub fn find(state: &mut State, forward: bool, new_search: bool) {
                 (from + n * 2 - k) % n
             }
         })
-        .find(|&i| doc.lines[i].to_string().to_lowercase().contains(&needle));
+        .find(|&i| doc.lines[i].to_lowercase().contains(&needle));
     match hit {
         Some(line) => {
             let delta = line as isize - from as isize;
@@ -366,4 +358,38 @@ pub fn find(state: &mut State, forward: bool, new_search: bool) {
         }
         None => state.fail(format!("Not found: {needle:?}")),
     }
+}
+
+/// Opens the editor on a page field (it already has the focus).
+pub fn start_field(state: &mut State, form: usize, field: usize) {
+    let value = state
+        .page
+        .form(form)
+        .and_then(|f| f.fields.get(field))
+        .map(|f| f.value.clone())
+        .unwrap_or_default();
+    state.editing = Some(Editing::Field {
+        form,
+        field,
+        editor: LineEditor::new(&value),
+    });
+}
+
+/// Starts a run and shows the Flow tab, unless one is running already.
+pub fn run_flow(state: &mut State) -> Vec<Effect> {
+    if state.flow.is_running() {
+        let done = state.flow.steps.len();
+        state.say(format!(
+            "The scenario is already running ({done} of {} steps done): one run at a time",
+            crate::flow::STEPS.len()
+        ));
+        return Vec::new();
+    }
+    state.flow = FlowView {
+        progress: Progress::Running,
+        ..FlowView::default()
+    };
+    show_tab(state, Tab::Flow);
+    state.say("Running the article's scenario with its own browsers (your jar is not touched)");
+    vec![Effect::RunFlow]
 }

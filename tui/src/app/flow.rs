@@ -1,8 +1,6 @@
 //! The Flow tab's state: the article's scenario (the same runner as `tui flow`) run from a key
 //! with its own browsers, its steps' verdicts as they come in, and which one is selected.
 
-use crate::app::state::{State, Tab};
-use crate::app::{Effect, browse};
 use crate::flow::StepReport;
 use std::time::Duration;
 
@@ -34,7 +32,7 @@ pub enum Progress {
     Failed(String),
 }
 
-/// What the runtime reports about a run started by [`Effect::RunFlow`].
+/// What the runtime reports about a run started by [`Effect::RunFlow`](crate::app::Effect::RunFlow).
 #[derive(Clone, Debug, PartialEq)]
 pub enum FlowMsg {
     /// A step is done.
@@ -93,68 +91,11 @@ impl FlowView {
 
     /// Adds a finished step. The selection follows new steps while it is on the newest one, as
     /// the network log does, and otherwise stays where the user put it.
-    fn push(&mut self, step: StepReport) {
+    pub(crate) fn push(&mut self, step: StepReport) {
         let following = self.selected + 1 >= self.steps.len();
         self.steps.push(step);
         if following {
             self.selected = self.steps.len() - 1;
-        }
-    }
-}
-
-/// Starts a run and shows the Flow tab, unless one is running already.
-pub(crate) fn run(state: &mut State) -> Vec<Effect> {
-    if state.flow.is_running() {
-        let done = state.flow.steps.len();
-        state.say(format!(
-            "The scenario is already running ({done} of {} steps done): one run at a time",
-            crate::flow::STEPS.len()
-        ));
-        return Vec::new();
-    }
-    state.flow = FlowView {
-        progress: Progress::Running,
-        ..FlowView::default()
-    };
-    browse::show_tab(state, Tab::Flow);
-    state.say("Running the article's scenario with its own browsers (your jar is not touched)");
-    vec![Effect::RunFlow]
-}
-
-/// Folds the runtime's report of a run into the state.
-pub(crate) fn apply(state: &mut State, msg: FlowMsg) {
-    match msg {
-        FlowMsg::Step(step) => {
-            state.flow.progress = Progress::Running;
-            state.flow.push(step);
-        }
-        FlowMsg::Waiting { why, remaining, .. } => {
-            state.flow.progress = Progress::Waiting { why, remaining };
-        }
-        FlowMsg::Done {
-            passed,
-            failed,
-            skipped,
-            elapsed,
-        } => {
-            state.flow.progress = Progress::Done {
-                passed,
-                failed,
-                skipped,
-            };
-            let text = format!(
-                "Flow done in {:.1} s: {passed} passed, {failed} failed, {skipped} skipped",
-                elapsed.as_secs_f64()
-            );
-            if failed == 0 {
-                state.say(text);
-            } else {
-                state.fail(text);
-            }
-        }
-        FlowMsg::Failed(why) => {
-            state.fail(format!("The scenario could not run: {why}"));
-            state.flow.progress = Progress::Failed(why);
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The app: its [`State`], the [`Msg`]s that come in, the [`Effect`]s that go out, and
 //! [`update`], the only code that changes the state. No I/O and no clock here: the runtime
 //! executes effects and reports back with messages, so everything is testable by feeding
-//! messages in and looking at the state, the effects and the drawn screen.
+//! messages in and looking at the state, the effects and the drawn screen. The app does not
+//! import the UI: what it must know of the drawn screen, it asks the state's [`Geometry`].
 
 pub mod attacker;
 pub mod cookies;
@@ -23,12 +24,7 @@ mod panes;
 mod typing;
 mod update;
 
-#[cfg(test)]
-pub(crate) mod fixtures;
-#[cfg(test)]
-mod tests;
-
-pub use attacker::{AttackerView, Outcome, Replay, Verdict};
+pub use attacker::{AttackerView, Outcome, Replay, ReplayVerdict};
 pub use cookies::{CookieKey, JarView};
 pub use editor::LineEditor;
 pub use effect::Effect;
@@ -37,5 +33,8 @@ pub use history::{History, NavKind};
 pub use msg::{Msg, Who};
 pub use network::{Logged, NetworkLog};
 pub use page::{PageView, Target};
-pub use state::{Editing, Overlay, Pane, Pending, State, Status, Tab, WIDE};
+pub use state::{
+    Editing, Extent, Geometry, GeometryRef, Hit, Overlay, PageLayout, Pane, Pending, State, Status,
+    Tab, WIDE,
+};
 pub use update::update;

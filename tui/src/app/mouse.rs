@@ -2,9 +2,8 @@
 //! list rows; the wheel scrolls what is under it. Hit-testing uses the drawn layout.
 
 use crate::app::keymap::{Action, Context};
-use crate::app::state::{Editing, Pane, State, Tab};
+use crate::app::state::{Editing, Hit, Pane, State, Tab};
 use crate::app::{Effect, browse, input, typing};
-use crate::ui::{Hit, hit_test};
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
 /// Lines a wheel notch scrolls the page.
@@ -12,7 +11,11 @@ const WHEEL_LINES: isize = 3;
 
 /// Handles a mouse event (`state.viewport` is already the frame it happened in).
 pub fn mouse(state: &mut State, ev: MouseEvent) -> Vec<Effect> {
-    let Some(hit) = hit_test(state, state.viewport, ev.column, ev.row) else {
+    let Some(hit) = state
+        .geometry
+        .0
+        .hit_test(state, state.viewport, ev.column, ev.row)
+    else {
         return Vec::new();
     };
     match ev.kind {

@@ -1,6 +1,6 @@
 //! What comes into the app: key presses, mouse events, and the runtime's answers (page loads,
-//! jar snapshots, clock ticks, status text, the scenario's progress). The runtime turns terminal events and finished
-//! effects into these; [`crate::app::update`] is the only consumer.
+//! jar snapshots, clock ticks, status text, the scenario's progress). The runtime turns terminal
+//! events and finished effects into these; the app's `update` is their only consumer.
 
 use crate::app::FlowMsg;
 use crate::engine::{CookieDecision, CookieView, PageLoad};
@@ -18,7 +18,7 @@ pub enum Who {
     Attacker,
 }
 
-/// An input to [`crate::app::update`].
+/// An input to the app's `update`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
     /// A key press (releases and repeats of other kinds are ignored).

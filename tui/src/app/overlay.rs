@@ -4,21 +4,11 @@
 use crate::app::Effect;
 use crate::app::keymap::Action;
 use crate::app::state::{Overlay, State};
-use crate::ui;
 
 /// Lines in the overlay and lines that fit.
 fn extent(state: &State) -> (usize, usize) {
-    let areas = ui::layout(state, state.viewport);
-    let Some(body) = areas.modal_body else {
-        return (0, 1);
-    };
-    let w = usize::from(body.width);
-    let total = match state.overlay {
-        Some(Overlay::Help { .. }) => ui::help::lines(w).len(),
-        Some(Overlay::Detail { id, .. }) => ui::detail::lines(state, id, w).len(),
-        None => 0,
-    };
-    (total, usize::from(body.height.max(1)))
+    let extent = state.geometry.0.overlay(state);
+    (extent.lines, extent.height)
 }
 
 /// The new scroll for an action, or `None` when it does not scroll.

@@ -6,9 +6,8 @@ use crate::app::cookies::CookieKey;
 use crate::app::editor::LineEditor;
 use crate::app::keymap::Action;
 use crate::app::state::{Editing, Overlay, State};
-use crate::app::{Effect, Who, flow};
+use crate::app::{Effect, Who, browse};
 use crate::engine::{Expiry, Request};
-use crate::ui;
 
 /// Actions of the Cookies tab.
 pub fn cookies(state: &mut State, action: Action) -> Vec<Effect> {
@@ -146,16 +145,8 @@ fn replay(state: &mut State) -> Vec<Effect> {
 
 /// Actions of the Forms tab.
 pub fn forms(state: &mut State, action: Action) -> Vec<Effect> {
-    let areas = ui::layout(state, state.viewport);
-    let (width, height) = areas
-        .devtools_body
-        .map_or((state.viewport.width, state.viewport.height), |b| {
-            (b.width, b.height)
-        });
-    let max = ui::devtools::pane_lines(state, width)
-        .lines
-        .len()
-        .saturating_sub(usize::from(height));
+    let extent = state.geometry.0.forms(state);
+    let max = extent.lines.saturating_sub(extent.height);
     match action {
         Action::Down => state.forms_scroll = (state.forms_scroll + 1).min(max),
         Action::Up => state.forms_scroll = state.forms_scroll.saturating_sub(1),
@@ -171,7 +162,7 @@ pub fn flow(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Up => state.flow.step(-1),
         Action::Top => state.flow.selected = 0,
         Action::Bottom => state.flow.step(isize::MAX),
-        Action::RunFlow => return flow::run(state),
+        Action::RunFlow => return browse::run_flow(state),
         _ => {}
     }
     Vec::new()

@@ -1,5 +1,6 @@
-//! Everything the screen shows, in one value. Only [`crate::app::update`] changes it; drawing
-//! borrows it immutably.
+//! Everything the screen shows, in one value. Only the app's `update` changes it; drawing
+//! borrows it immutably. It also holds the [`Geometry`] the UI lays it out with, which the app
+//! asks (how long a scrolled text is, what is under the mouse) without importing the UI.
 
 use crate::app::attacker::AttackerView;
 use crate::app::cookies::{CookieKey, JarView, Revealed};
@@ -7,10 +8,11 @@ use crate::app::editor::LineEditor;
 use crate::app::flow::FlowView;
 use crate::app::history::{History, NavKind};
 use crate::app::network::NetworkLog;
-use crate::app::page::PageView;
+use crate::app::page::{PageView, Target};
 use crate::app::{Effect, Who};
 use crate::engine::{Page, Request};
 use ratatui::layout::Rect;
+use std::fmt;
 use std::time::SystemTime;
 use url::Url;
 
@@ -154,6 +156,8 @@ pub struct Pending {
 /// The whole app state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
+    /// Answers what the app must know of the drawn screen.
+    pub(crate) geometry: GeometryRef,
     pub(crate) store_url: Url,
     pub(crate) forums_url: Url,
     /// The last time the runtime told us (ticks, exchange timestamps): countdowns use it, so
@@ -182,9 +186,11 @@ pub struct State {
 }
 
 impl State {
-    /// A browser about to open the Store's home page (see [`State::start`]).
-    pub fn new(store_url: Url, forums_url: Url) -> Self {
+    /// A browser about to open the Store's home page (see [`State::start`]), on a screen laid
+    /// out by `geometry`.
+    pub fn new(store_url: Url, forums_url: Url, geometry: &'static dyn Geometry) -> Self {
         Self {
+            geometry: GeometryRef(geometry),
             pending: Some(Pending {
                 kind: NavKind::New,
                 url: store_url.clone(),
@@ -266,7 +272,7 @@ impl State {
     }
 
     /// The page element with the focus, if any.
-    pub fn focused_target(&self) -> Option<crate::app::Target> {
+    pub fn focused_target(&self) -> Option<Target> {
         self.page.focused()
     }
 
@@ -327,5 +333,93 @@ impl State {
             text: text.into(),
             error: true,
         });
+    }
+}
+
+// The screen's geometry: what the app must know of the screen it does not draw (how long the
+// scrolled texts are, how much of them fits, what is under the mouse). The UI draws, so the UI
+// answers; the state holds the answerer it was built with, so the app asks without naming the UI.
+
+/// What is under the mouse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    /// The address bar's back button.
+    Back,
+    /// The forward button.
+    Forward,
+    /// The reload button.
+    Reload,
+    /// The URL.
+    Address,
+    /// A devtools tab's title.
+    Tab(Tab),
+    /// A link, field or button of the page.
+    Target(Target),
+    /// Elsewhere in the page pane.
+    Page,
+    /// A row of the devtools' current tab: the item it shows (cookie, exchange, stolen
+    /// cookie), when it shows one.
+    Row(Option<usize>),
+    /// Inside the overlay.
+    Modal,
+    /// Outside the overlay (closes it).
+    OutsideModal,
+}
+
+/// A scrolled text: its length and the lines of it that fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Extent {
+    /// Lines in all.
+    pub lines: usize,
+    /// Lines shown at once.
+    pub height: usize,
+}
+
+/// The page as the UI lays it out at the state's viewport.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageLayout {
+    /// Each line's text.
+    pub lines: Vec<String>,
+    /// The line each focusable element starts on, in page order.
+    pub targets: Vec<(Target, usize)>,
+    /// Lines of the page pane shown at once (at least one).
+    pub height: usize,
+}
+
+impl PageLayout {
+    /// The line a target starts on.
+    pub fn line_of(&self, target: Target) -> Option<usize> {
+        self.targets
+            .iter()
+            .find(|(t, _)| *t == target)
+            .map(|(_, line)| *line)
+    }
+}
+
+/// The screen's geometry, as the UI lays it out for a state (at `state.viewport`).
+pub trait Geometry: Send + Sync {
+    /// The page.
+    fn page(&self, state: &State) -> PageLayout;
+    /// The open overlay (help or an exchange's detail); no lines when none is open.
+    fn overlay(&self, state: &State) -> Extent;
+    /// The Forms tab.
+    fn forms(&self, state: &State) -> Extent;
+    /// What is at (`column`, `row`) when the frame is `area`.
+    fn hit_test(&self, state: &State, area: Rect, column: u16, row: u16) -> Option<Hit>;
+}
+
+/// The state's [`Geometry`]: not part of what the state is, so every two compare equal.
+#[derive(Clone, Copy)]
+pub struct GeometryRef(pub &'static dyn Geometry);
+
+impl fmt::Debug for GeometryRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("GeometryRef")
+    }
+}
+
+impl PartialEq for GeometryRef {
+    fn eq(&self, _: &Self) -> bool {
+        true
     }
 }

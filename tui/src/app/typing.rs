@@ -9,21 +9,6 @@ use crate::app::{Effect, browse};
 use crate::engine::FieldKind;
 use url::Url;
 
-/// Opens the editor on a page field (it already has the focus).
-pub fn start_field(state: &mut State, form: usize, field: usize) {
-    let value = state
-        .page
-        .form(form)
-        .and_then(|f| f.fields.get(field))
-        .map(|f| f.value.clone())
-        .unwrap_or_default();
-    state.editing = Some(Editing::Field {
-        form,
-        field,
-        editor: LineEditor::new(&value),
-    });
-}
-
 /// Actions of the Editing context.
 pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
@@ -159,7 +144,7 @@ fn next_field(state: &mut State, delta: isize) {
             .and_then(|f| f.fields.get(field))
             .is_some_and(|f| is_typed(f.kind))
     {
-        start_field(state, form, field);
+        browse::start_field(state, form, field);
     }
 }
 
@@ -178,5 +163,34 @@ pub fn parse_address(current: Option<&Url>, text: &str) -> Result<Url, String> {
         Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
         // `store.localhost:8080` parses with the scheme `store.localhost`: it meant a host.
         _ => Url::parse(&format!("http://{text}")).map_err(|e| format!("{text}: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap()
+    }
+
+    #[test]
+    fn addresses_may_be_urls_paths_or_bare_hosts() {
+        let here = url("http://store.localhost:8080/shopping-cart");
+        let parse = |s| parse_address(Some(&here), s);
+        assert_eq!(
+            parse("/posts"),
+            Ok(url("http://store.localhost:8080/posts"))
+        );
+        assert_eq!(
+            parse("forums.localhost:8081/posts"),
+            Ok(url("http://forums.localhost:8081/posts"))
+        );
+        assert_eq!(
+            parse("https://example.com/"),
+            Ok(url("https://example.com/"))
+        );
+        assert!(parse("  ").is_err());
+        assert!(parse_address(None, "/x").is_err());
     }
 }

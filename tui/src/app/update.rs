@@ -1,10 +1,11 @@
 //! `update`: every message in, the effects out. Routes input to the handlers and folds the
 //! runtime's answers (loads, jars, ticks, the scenario's steps) into the state.
 
+use crate::app::flow::{FlowMsg, Progress};
 use crate::app::history::NavKind;
 use crate::app::page::PageView;
 use crate::app::state::{Editing, State};
-use crate::app::{Effect, Msg, Verdict, Who, attacker, browse, flow, input, mouse, typing};
+use crate::app::{Effect, Msg, ReplayVerdict, Who, attacker, browse, input, mouse, typing};
 use crate::engine::PageLoad;
 
 /// Applies a message to the state; the effects the runtime must execute, in order.
@@ -77,7 +78,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Flow(msg) => {
-            flow::apply(state, msg);
+            flow_reported(state, msg);
             Vec::new()
         }
     }
@@ -143,19 +144,61 @@ fn attacker_loaded(state: &mut State, load: &PageLoad) {
     };
     let outcome = attacker::outcome(&replay.cookie, load);
     let text = match &outcome.verdict {
-        Verdict::GotData if outcome.set_cookie.is_some() => {
+        ReplayVerdict::GotData if outcome.set_cookie.is_some() => {
             format!(
                 "Replay #{}: got the victim's data, and extended the session",
                 replay.number
             )
         }
-        Verdict::GotData => format!("Replay #{}: got the victim's data", replay.number),
-        Verdict::Refused(why) => format!("Replay #{}: {why}", replay.number),
-        Verdict::TheftDetected => {
-            format!("Replay #{}: {}", replay.number, Verdict::THEFT_DETECTED)
+        ReplayVerdict::GotData => format!("Replay #{}: got the victim's data", replay.number),
+        ReplayVerdict::Refused(why) => format!("Replay #{}: {why}", replay.number),
+        ReplayVerdict::TheftDetected => {
+            format!(
+                "Replay #{}: {}",
+                replay.number,
+                ReplayVerdict::THEFT_DETECTED
+            )
         }
-        Verdict::Failed(why) => format!("Replay #{} failed: {why}", replay.number),
+        ReplayVerdict::Failed(why) => format!("Replay #{} failed: {why}", replay.number),
     };
     replay.outcome = Some(outcome);
     state.say(text);
+}
+
+/// Folds the runtime's report of a run into the state.
+fn flow_reported(state: &mut State, msg: FlowMsg) {
+    match msg {
+        FlowMsg::Step(step) => {
+            state.flow.progress = Progress::Running;
+            state.flow.push(step);
+        }
+        FlowMsg::Waiting { why, remaining, .. } => {
+            state.flow.progress = Progress::Waiting { why, remaining };
+        }
+        FlowMsg::Done {
+            passed,
+            failed,
+            skipped,
+            elapsed,
+        } => {
+            state.flow.progress = Progress::Done {
+                passed,
+                failed,
+                skipped,
+            };
+            let text = format!(
+                "Flow done in {:.1} s: {passed} passed, {failed} failed, {skipped} skipped",
+                elapsed.as_secs_f64()
+            );
+            if failed == 0 {
+                state.say(text);
+            } else {
+                state.fail(text);
+            }
+        }
+        FlowMsg::Failed(why) => {
+            state.fail(format!("The scenario could not run: {why}"));
+            state.flow.progress = Progress::Failed(why);
+        }
+    }
 }

@@ -12,6 +12,8 @@
 //! Nothing in a load panics or returns `Err`: every failure (refused, timeout, bad `Location`,
 //! too many redirects, garbage body) ends up as a message in the [`PageLoad`].
 
+use super::body::{BODY_LIMIT, decode_body};
+use super::failure::describe_error;
 use super::html::parse_page;
 use super::jar::{Jar, JarFormat};
 use super::model::{CookieDecision, CookieView, Exchange, Method, PageLoad, Request, SetBy};
@@ -19,15 +21,11 @@ use super::redirect::{is_redirect, next_method, resolve_location};
 use super::resolve::LocalhostResolver;
 use super::server_timing::parse_server_timing;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use std::error::Error as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 use url::Url;
-
-/// Response bodies are kept (and parsed) up to this many bytes.
-pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// Exchange and load ids are unique in the process, across browsers: the victim's and the
 /// attacker's exchanges share one network log, and a flow report names exchanges by id.
@@ -39,6 +37,9 @@ type Pairs = Vec<(String, String)>;
 
 /// What a browser accepts for a navigation (Firefox's value).
 const ACCEPT_HTML: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+/// The bound on each request unless a browser's options say otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How the browser behaves.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,7 +56,7 @@ impl Default for BrowserOptions {
     fn default() -> Self {
         Self {
             user_agent: concat!("tui/", env!("CARGO_PKG_VERSION"), " (terminal browser)").into(),
-            timeout: Duration::from_secs(10),
+            timeout: DEFAULT_TIMEOUT,
             max_redirects: 20,
         }
     }
@@ -523,127 +524,9 @@ fn lossy(value: &HeaderValue) -> String {
     String::from_utf8_lossy(value.as_bytes()).into_owned()
 }
 
-/// The body as text. UTF-8 unless the Content-Type names a Latin-1 charset; invalid UTF-8 is
-/// shown with U+FFFD and a warning. A character cut in half by [`BODY_LIMIT`] is not invalid.
-fn decode_body(bytes: &[u8], content_type: &str, truncated: bool) -> (String, Option<String>) {
-    let charset = content_type
-        .split(';')
-        .skip(1)
-        .filter_map(|param| param.split_once('='))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("charset"))
-        .map(|(_, value)| value.trim().trim_matches('"').to_ascii_lowercase());
-    if let Some("iso-8859-1" | "latin1" | "latin-1" | "windows-1252" | "us-ascii") =
-        charset.as_deref()
-    {
-        // windows-1252 differs from Latin-1 only in 0x80–0x9F, rare in practice.
-        return (bytes.iter().map(|&b| char::from(b)).collect(), None);
-    }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => (text.to_owned(), None),
-        Err(e) if truncated && e.error_len().is_none() => (
-            String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned(),
-            None,
-        ),
-        Err(e) => (
-            String::from_utf8_lossy(bytes).into_owned(),
-            Some(format!(
-                "the response body is not valid UTF-8 (first bad byte at offset {}); \
-                 shown with U+FFFD in place of invalid bytes",
-                e.valid_up_to()
-            )),
-        ),
-    }
-}
-
-/// A reqwest error as one clear sentence: refused, timed out, unresolvable, or the underlying
-/// causes in order.
-fn describe_error(error: &reqwest::Error, url: &Url, timeout: Duration) -> String {
-    let target = match (url.host_str(), url.port_or_known_default()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_owned(),
-        _ => url.to_string(),
-    };
-    if error.is_timeout() {
-        return format!(
-            "timed out: no complete response from {target} within {}",
-            human_duration(timeout)
-        );
-    }
-    let mut causes: Vec<String> = Vec::new();
-    let mut refused = false;
-    let mut source = error.source();
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
-        }
-        let text = cause.to_string();
-        // hyper-util's wrapper ("client error (SendRequest)") names its internals, not the
-        // problem; the cause after it does.
-        let wrapper = text.starts_with("client error (") && cause.source().is_some();
-        if !wrapper && causes.last() != Some(&text) {
-            causes.push(text);
-        }
-        source = cause.source();
-    }
-    if refused {
-        return format!("connection refused: nothing is listening on {target}");
-    }
-    let detail = if causes.is_empty() {
-        error.to_string()
-    } else {
-        causes.join(": ")
-    };
-    if error.is_connect() {
-        format!("cannot connect to {target}: {detail}")
-    } else {
-        format!("request to {target} failed: {detail}")
-    }
-}
-
-/// `300 ms`, `2.5 s`.
-pub fn human_duration(duration: Duration) -> String {
-    if duration < Duration::from_secs(1) {
-        format!("{} ms", duration.as_millis())
-    } else {
-        format!("{:.1} s", duration.as_secs_f64())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn utf8_bodies_decode_and_invalid_bytes_give_a_warning() {
-        assert_eq!(
-            decode_body("héllo".as_bytes(), "text/html", false),
-            ("héllo".into(), None)
-        );
-        let (text, warning) = decode_body(b"ok \xFF\xFE bad", "text/html; charset=utf-8", false);
-        assert_eq!(text, "ok \u{FFFD}\u{FFFD} bad");
-        assert!(warning.unwrap().contains("offset 3"));
-    }
-
-    #[test]
-    fn a_character_cut_by_the_limit_is_not_an_error() {
-        let bytes = "abc€".as_bytes();
-        let cut = &bytes[..bytes.len() - 1];
-        assert_eq!(decode_body(cut, "", true), ("abc".into(), None));
-        assert!(decode_body(cut, "", false).1.is_some());
-    }
-
-    #[test]
-    fn latin1_is_decoded_when_declared_and_a_bom_is_dropped() {
-        assert_eq!(
-            decode_body(b"caf\xE9", "text/html; charset=\"ISO-8859-1\"", false),
-            ("café".into(), None)
-        );
-        assert_eq!(
-            decode_body(b"\xEF\xBB\xBF<p>", "", false),
-            ("<p>".into(), None)
-        );
-    }
 
     #[test]
     fn request_headers_put_the_jar_cookies_and_let_extras_override() {
@@ -709,11 +592,5 @@ mod tests {
             .await;
         assert!(load.exchanges.is_empty());
         assert!(load.error.unwrap().contains("only http and https"));
-    }
-
-    #[test]
-    fn durations_read_like_a_person_wrote_them() {
-        assert_eq!(human_duration(Duration::from_millis(300)), "300 ms");
-        assert_eq!(human_duration(Duration::from_millis(2500)), "2.5 s");
     }
 }

@@ -2,7 +2,7 @@
 //! reads and fills on every request, plus what a jar alone cannot say — which response set each
 //! cookie — and the devtools' views and edits of it, and jar files.
 //!
-//! Edits rebuild the store from its cookies (`CookieStore::from_cookies`): `cookie_store` has
+//! Edits rebuild the jar from its cookies (`CookieStore::from_cookies`): `cookie_store` has
 //! no public way to change a stored cookie in place, and its `insert` refuses expired cookies,
 //! which "expire" must be able to keep (so the jar shows the cookie as expired, not gone).
 
@@ -45,15 +45,15 @@ type CookieKey = (String, String, String);
 /// `Set-Cookie` and computes each request's `Cookie` from it (the HTTP client has no jar).
 #[derive(Debug, Default)]
 pub(crate) struct Jar {
-    store: Mutex<CookieStore>,
+    jar: Mutex<CookieStore>,
     set_by: Mutex<HashMap<CookieKey, SetBy>>,
 }
 
 impl Jar {
-    /// A panic elsewhere while holding the lock must not make the jar unusable: the store is
+    /// A panic elsewhere while holding the lock must not make the jar unusable: its cookies are
     /// plain data, still consistent between operations.
-    fn store(&self) -> MutexGuard<'_, CookieStore> {
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    fn locked(&self) -> MutexGuard<'_, CookieStore> {
+        self.jar.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn set_by(&self) -> MutexGuard<'_, HashMap<CookieKey, SetBy>> {
@@ -63,8 +63,8 @@ impl Jar {
     /// The (name, value) pairs sent to `url`, in the order browsers send them: longer paths
     /// first (RFC 6265 5.4), then by name for a stable order.
     pub(crate) fn request_cookies(&self, url: &Url) -> Vec<(String, String)> {
-        let store = self.store();
-        let mut matched = store.matches(url);
+        let jar = self.locked();
+        let mut matched = jar.matches(url);
         matched.sort_by(|a, b| {
             String::from(&b.path)
                 .len()
@@ -85,7 +85,7 @@ impl Jar {
             .iter()
             .filter_map(|value| RawCookie::parse(value.clone()).ok())
             .collect();
-        self.store().store_response_cookies(raw.into_iter(), url);
+        self.locked().store_response_cookies(raw.into_iter(), url);
         let mut set_by = self.set_by();
         for value in set_cookies {
             if let Ok(cookie) = Cookie::parse(value.as_str(), url) {
@@ -96,9 +96,9 @@ impl Jar {
 
     /// Every cookie, expired ones included, sorted by domain, path, name.
     pub(crate) fn cookies(&self) -> Vec<CookieView> {
-        let store = self.store();
+        let jar = self.locked();
         let set_by = self.set_by();
-        let mut views: Vec<CookieView> = store
+        let mut views: Vec<CookieView> = jar
             .iter_any()
             .map(|c| view_of(c, set_by.get(&key_of(c)).cloned()))
             .collect();
@@ -109,9 +109,9 @@ impl Jar {
     /// For every cookie: whether it is sent to `url`, or the first reason it is not, checked
     /// in the order host, path, Secure, expiry.
     pub(crate) fn decisions_for(&self, url: &Url) -> Vec<CookieDecision> {
-        let store = self.store();
+        let jar = self.locked();
         let set_by = self.set_by();
-        let mut decisions: Vec<CookieDecision> = store
+        let mut decisions: Vec<CookieDecision> = jar
             .iter_any()
             .map(|c| CookieDecision {
                 cookie: view_of(c, set_by.get(&key_of(c)).cloned()),
@@ -130,7 +130,7 @@ impl Jar {
 
     /// Removes a cookie; false when there is none with that key.
     pub(crate) fn delete(&self, domain: &str, path: &str, name: &str) -> bool {
-        let removed = self.store().remove(domain, path, name).is_some();
+        let removed = self.locked().remove(domain, path, name).is_some();
         if removed {
             self.set_by().remove(&key(domain, path, name));
         }
@@ -140,8 +140,8 @@ impl Jar {
     /// Changes a cookie's value, every attribute kept. The response that set it no longer
     /// explains it, so `set_by` is cleared.
     pub(crate) fn set_value(&self, domain: &str, path: &str, name: &str, value: &str) -> bool {
-        let mut store = self.store();
-        let Some(existing) = store.get_any(domain, path, name) else {
+        let mut jar = self.locked();
+        let Some(existing) = jar.get_any(domain, path, name) else {
             return false;
         };
         let mut view = view_of(existing, None);
@@ -149,31 +149,31 @@ impl Jar {
         let Ok(updated) = cookie_of(&view) else {
             return false;
         };
-        replace(&mut store, vec![updated]);
-        drop(store);
+        replace(&mut jar, vec![updated]);
+        drop(jar);
         self.set_by().remove(&key(domain, path, name));
         true
     }
 
     /// Expires a cookie now: it stays in the jar, shown as expired, and is no longer sent.
     pub(crate) fn expire(&self, domain: &str, path: &str, name: &str) -> bool {
-        let mut store = self.store();
-        let Some(existing) = store.get_any(domain, path, name) else {
+        let mut jar = self.locked();
+        let Some(existing) = jar.get_any(domain, path, name) else {
             return false;
         };
         let mut expired = existing.clone();
         expired.expire();
-        replace(&mut store, vec![expired]);
+        replace(&mut jar, vec![expired]);
         true
     }
 
     /// Removes every session cookie (what closing a browser does); returns how many.
     pub(crate) fn clear_session_cookies(&self) -> usize {
-        let mut store = self.store();
+        let mut jar = self.locked();
         let (session, kept): (Vec<_>, Vec<_>) =
-            store.iter_any().cloned().partition(|c| !c.is_persistent());
-        *store = rebuilt(kept);
-        drop(store);
+            jar.iter_any().cloned().partition(|c| !c.is_persistent());
+        *jar = rebuilt(kept);
+        drop(jar);
         let mut set_by = self.set_by();
         for cookie in &session {
             set_by.remove(&key_of(cookie));
@@ -187,7 +187,7 @@ impl Jar {
     pub(crate) fn insert(&self, view: &CookieView) -> anyhow::Result<()> {
         let cookie = cookie_of(view)?;
         let cookie_key = key_of(&cookie);
-        replace(&mut self.store(), vec![cookie]);
+        replace(&mut self.locked(), vec![cookie]);
         self.set_by().remove(&cookie_key);
         Ok(())
     }
@@ -200,7 +200,7 @@ impl Jar {
             JarFormat::Json => {
                 let mut buffer = Vec::new();
                 cookie_store::serde::json::save_incl_expired_and_nonpersistent(
-                    &self.store(),
+                    &self.locked(),
                     &mut buffer,
                 )
                 .map_err(|e| anyhow!("cannot serialize the jar: {e}"))?;
@@ -240,7 +240,7 @@ impl Jar {
         };
         let count = cookies.len();
         let keys: Vec<CookieKey> = cookies.iter().map(key_of).collect();
-        replace(&mut self.store(), cookies);
+        replace(&mut self.locked(), cookies);
         let mut set_by = self.set_by();
         for cookie_key in &keys {
             set_by.remove(cookie_key);
@@ -261,24 +261,24 @@ fn key_of(cookie: &Cookie<'_>) -> CookieKey {
     )
 }
 
-/// A store holding exactly `cookies`, expired ones included.
+/// A jar holding exactly `cookies`, expired ones included.
 fn rebuilt(cookies: Vec<Cookie<'static>>) -> CookieStore {
     match CookieStore::from_cookies(cookies.into_iter().map(Ok::<_, Infallible>), true) {
-        Ok(store) => store,
+        Ok(jar) => jar,
         Err(never) => match never {},
     }
 }
 
-/// Puts `new` into the store, replacing cookies with the same keys.
-fn replace(store: &mut CookieStore, new: Vec<Cookie<'static>>) {
+/// Puts `new` into the jar, replacing cookies with the same keys.
+fn replace(jar: &mut CookieStore, new: Vec<Cookie<'static>>) {
     let keys: Vec<CookieKey> = new.iter().map(key_of).collect();
-    let mut cookies: Vec<Cookie<'static>> = store
+    let mut cookies: Vec<Cookie<'static>> = jar
         .iter_any()
         .filter(|c| !keys.contains(&key_of(c)))
         .cloned()
         .collect();
     cookies.extend(new);
-    *store = rebuilt(cookies);
+    *jar = rebuilt(cookies);
 }
 
 /// What the devtools show of a stored cookie.
@@ -396,7 +396,7 @@ mod tests {
         let jar = Jar::default();
         let from = url(from);
         for value in set_cookies {
-            jar.store().parse(value, &from).unwrap();
+            jar.locked().parse(value, &from).unwrap();
         }
         jar
     }
@@ -453,7 +453,7 @@ mod tests {
             ],
         );
         let mut expired = jar
-            .store()
+            .locked()
             .get_any("store.localhost", "/app", "sent")
             .unwrap()
             .clone();

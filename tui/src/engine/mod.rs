@@ -4,8 +4,11 @@
 //!
 //! [`Browser`] is the entry point; [`model`] is the data it hands out (and the UI renders).
 
+mod body;
 mod browser;
 pub mod curl;
+mod duration;
+mod failure;
 pub mod html;
 mod jar;
 pub mod model;
@@ -14,8 +17,10 @@ pub mod redirect;
 pub mod resolve;
 pub mod server_timing;
 
-pub use browser::{BODY_LIMIT, Browser, BrowserOptions, human_duration};
+pub use body::BODY_LIMIT;
+pub use browser::{Browser, BrowserOptions, DEFAULT_TIMEOUT};
 pub use curl::curl_command;
+pub use duration::human_duration;
 pub use html::parse_page;
 pub use jar::JarFormat;
 pub use model::*;

@@ -2,14 +2,95 @@
 //! scenario, print it, and exit 0 only if every step passed.
 
 use super::format::{Text, mermaid, plantuml};
-use super::{Event, FlowOptions, Report, Rotation, run};
-use crate::cli::{FlowArgs, FlowFormat};
+use super::{
+    DEMO_PASSWORD, DEMO_USER, Event, FlowOptions, Report, Rotation, SiteFilter, parse_steps, run,
+};
+use crate::defaults;
 use crate::engine::{Browser, BrowserOptions, human_duration};
 use backend::stack::{FusionAuth, SessionPolicy, Stack, StackConfig};
+use clap::{Args, ValueEnum};
+use shared::duration::parse_duration;
+use std::collections::BTreeSet;
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
 use url::Url;
+
+/// Flags of `tui flow`.
+#[derive(Debug, Args)]
+pub struct FlowArgs {
+    /// The Store's URL (with --forums-url: run against running apps).
+    #[arg(long, env = "STORE_URL", requires = "forums_url")]
+    pub store_url: Option<Url>,
+
+    /// The Forums' URL.
+    #[arg(long, env = "FORUMS_URL", requires = "store_url")]
+    pub forums_url: Option<Url>,
+
+    /// The login id.
+    #[arg(long, default_value = DEMO_USER)]
+    pub user: String,
+
+    /// The password (from the environment rather than the command line where others can see
+    /// it: FLOW_PASSWORD).
+    #[arg(
+        long,
+        env = "FLOW_PASSWORD",
+        default_value = DEMO_PASSWORD,
+        hide_default_value = true
+    )]
+    pub password: String,
+
+    /// Which app's steps: store (1–12, 18–24), forums (13–17) or both.
+    #[arg(long, value_enum, default_value_t = SiteFilter::Both)]
+    pub site: SiteFilter,
+
+    /// Only these steps (and the ones they need), e.g. 1-7,13,18-20.
+    #[arg(long, value_parser = parse_steps)]
+    pub steps: Option<BTreeSet<u8>>,
+
+    /// The apps' session idle timeout: the embedded stack is started with it (default 2s);
+    /// for running apps it says how long to wait for expiry (default: the session cookie's
+    /// Max-Age).
+    #[arg(long, value_parser = parse_duration)]
+    pub idle_timeout: Option<Duration>,
+
+    /// How often the apps rotate session ids (step 24 waits for one rotation): the embedded
+    /// run starts step 24's Store with it (default 1s); running apps' is not known without it,
+    /// and step 24 is skipped.
+    #[arg(long, value_parser = parse_duration)]
+    pub rotation_interval: Option<Duration>,
+
+    /// How long a rotated id still works (step 24 waits it out): default 500ms for the
+    /// embedded run, the backend's 30s for running apps.
+    #[arg(long, value_parser = parse_duration)]
+    pub rotation_grace: Option<Duration>,
+
+    /// How to print the run.
+    #[arg(long, value_enum, default_value_t = FlowFormat::Text)]
+    pub format: FlowFormat,
+
+    /// Print cookie values and tokens instead of their fingerprints.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Bound on each request.
+    #[arg(long, default_value = defaults::TIMEOUT.as_str(), value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+/// Output formats of `tui flow`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FlowFormat {
+    /// Each step as it happens, for people.
+    Text,
+    /// One JSON document: steps, exchanges, verdicts.
+    Json,
+    /// A PlantUML sequence diagram of the observed exchanges.
+    Plantuml,
+    /// A Mermaid sequence diagram of the observed exchanges.
+    Mermaid,
+}
 
 /// The embedded stack's idle timeout when `--idle-timeout` is not given: short enough that
 /// the waits take about five seconds, long enough that the steps between two waits (the

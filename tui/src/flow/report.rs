@@ -176,10 +176,10 @@ pub struct ExchangeRecord {
     pub error: Option<String>,
 }
 
-/// One FLOW.md step: what was checked, what was seen, and the verdict.
+/// One docs/flow.md step: what was checked, what was seen, and the verdict.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepReport {
-    /// The step's number in FLOW.md (19 and 20: the logout the article leaves to us).
+    /// The step's number in docs/flow.md (19 and 20: the logout the article leaves to us).
     pub number: u8,
     /// The section it belongs to.
     pub section: Section,

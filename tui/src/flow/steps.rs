@@ -1,13 +1,13 @@
-//! The scenario's steps as FLOW.md numbers them, and which of them a run takes.
+//! The scenario's steps as docs/flow.md numbers them, and which of them a run takes.
 
 use super::report::{Actor, ExchangeRecord, Focus, Section, StepReport, Verdict};
 use shared::site::Site;
 use std::collections::BTreeSet;
 
-/// A step of FLOW.md: what the article says, and what a run needs before it.
+/// A step of docs/flow.md: what the article says, and what a run needs before it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Step {
-    /// FLOW.md's number (19–20: the logout the article leaves to us).
+    /// docs/flow.md's number (19–20: the logout the article leaves to us).
     pub number: u8,
     /// Its section.
     pub section: Section,

@@ -1,8 +1,8 @@
 //! The address bar: back, forward, reload buttons and the URL (or its editor).
 
+use crate::app::Hit;
 use crate::app::{Editing, State};
 use crate::ui::format::{truncate, width};
-use crate::ui::layout::Hit;
 use crate::ui::theme;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};

@@ -2,10 +2,10 @@
 //! proved, newest first, so "worked before logout, refused after" (or "worked, then the theft
 //! was detected after a rotation") reads top to bottom.
 
-use crate::app::{Outcome, Replay, State, Verdict};
+use crate::app::{Outcome, Replay, ReplayVerdict, State};
 use crate::ui::cookies::{badge_lines, badges, value_span};
-use crate::ui::devtools::PaneLines;
 use crate::ui::format::{clock, truncate, width};
+use crate::ui::pane_lines::PaneLines;
 use crate::ui::theme;
 use crate::ui::wrap::{Run, wrap};
 use ratatui::style::Style;
@@ -108,7 +108,7 @@ fn replay(r: &Replay, w: usize, p: &mut PaneLines) {
     };
     detail(route(o), theme::status(o.status), 0);
     match &o.verdict {
-        Verdict::GotData => {
+        ReplayVerdict::GotData => {
             detail("✓ got the victim's data:".to_owned(), theme::ERROR, 0);
             for e in &o.evidence {
                 detail(e.clone(), theme::TEXT, 2);
@@ -126,7 +126,7 @@ fn replay(r: &Replay, w: usize, p: &mut PaneLines) {
                 ),
             }
         }
-        Verdict::Refused(why) => {
+        ReplayVerdict::Refused(why) => {
             detail(format!("✗ {why}"), theme::GOOD, 0);
             if let Some(sc) = &o.set_cookie {
                 detail(
@@ -136,8 +136,12 @@ fn replay(r: &Replay, w: usize, p: &mut PaneLines) {
                 );
             }
         }
-        Verdict::TheftDetected => {
-            detail(format!("✗ {}", Verdict::THEFT_DETECTED), theme::GOOD, 0);
+        ReplayVerdict::TheftDetected => {
+            detail(
+                format!("✗ {}", ReplayVerdict::THEFT_DETECTED),
+                theme::GOOD,
+                0,
+            );
             for e in o.evidence.iter().filter(|e| e.starts_with("alert: ")) {
                 detail(e.clone(), theme::TEXT, 2);
             }
@@ -149,7 +153,7 @@ fn replay(r: &Replay, w: usize, p: &mut PaneLines) {
                 );
             }
         }
-        Verdict::Failed(why) => detail(format!("failed: {why}"), theme::ERROR, 0),
+        ReplayVerdict::Failed(why) => detail(format!("failed: {why}"), theme::ERROR, 0),
     }
 }
 

@@ -4,8 +4,8 @@
 
 use crate::app::{Editing, State};
 use crate::engine::{CookieView, Expiry};
-use crate::ui::devtools::PaneLines;
 use crate::ui::format::{MASK, countdown, truncate, width};
+use crate::ui::pane_lines::PaneLines;
 use crate::ui::theme;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};

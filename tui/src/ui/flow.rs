@@ -5,8 +5,8 @@
 use crate::app::State;
 use crate::app::flow::Progress;
 use crate::flow::{STEPS, StepReport};
-use crate::ui::devtools::PaneLines;
 use crate::ui::format::{pad_left, truncate, width};
+use crate::ui::pane_lines::PaneLines;
 use crate::ui::theme;
 use crate::ui::wrap::{Run, wrap};
 use ratatui::style::Style;

@@ -3,8 +3,8 @@
 
 use crate::app::State;
 use crate::engine::FieldKind;
-use crate::ui::devtools::PaneLines;
 use crate::ui::format::{pad, truncate, width};
+use crate::ui::pane_lines::PaneLines;
 use crate::ui::theme;
 use ratatui::text::{Line, Span};
 

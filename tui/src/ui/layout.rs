@@ -1,9 +1,8 @@
 //! Where everything goes, computed from (&State, area) alone: rendering draws into these areas
 //! and mouse hit-testing reads them, so a click lands on what was drawn there.
 
-use crate::app::{Overlay, State, Tab, Target};
-use crate::ui::{address, devtools, page};
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use crate::app::{Overlay, State};
+use ratatui::layout::{Constraint, Layout, Rect};
 
 /// Below this the UI only says the terminal is too small.
 pub const MIN_WIDTH: u16 = 40;
@@ -112,72 +111,4 @@ pub fn layout(state: &State, area: Rect) -> Areas {
         }),
         usable: true,
     }
-}
-
-/// What is under the mouse.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Hit {
-    /// The address bar's back button.
-    Back,
-    /// The forward button.
-    Forward,
-    /// The reload button.
-    Reload,
-    /// The URL.
-    Address,
-    /// A devtools tab's title.
-    Tab(Tab),
-    /// A link, field or button of the page.
-    Target(Target),
-    /// Elsewhere in the page pane.
-    Page,
-    /// A row of the devtools' current tab: the item it shows (cookie, exchange, stolen
-    /// cookie), when it shows one.
-    Row(Option<usize>),
-    /// Inside the overlay.
-    Modal,
-    /// Outside the overlay (closes it).
-    OutsideModal,
-}
-
-/// What is at (`column`, `row`) when the frame is `area`.
-pub fn hit_test(state: &State, area: Rect, column: u16, row: u16) -> Option<Hit> {
-    let a = layout(state, area);
-    if !a.usable {
-        return None;
-    }
-    let at = Position::new(column, row);
-    if let Some(m) = a.modal {
-        return Some(if m.contains(at) {
-            Hit::Modal
-        } else {
-            Hit::OutsideModal
-        });
-    }
-    if a.address.contains(at) {
-        return Some(address::hit(column - a.address.x));
-    }
-    if let Some(t) = a.tabs.filter(|t| t.contains(at)) {
-        return devtools::tab_at(t, column, state.tab)
-            .map(Hit::Tab)
-            .or(Some(Hit::Row(None)));
-    }
-    if let Some(b) = a.devtools_body.filter(|b| b.contains(at)) {
-        return Some(Hit::Row(devtools::item_at(state, b, row - b.y)));
-    }
-    if a.devtools.is_some_and(|d| d.contains(at)) {
-        return Some(Hit::Row(None));
-    }
-    if let Some(b) = a.page_body.filter(|b| b.contains(at)) {
-        let doc = page::document(state, b.width);
-        let line = page::scroll(state, &doc, b.height) + usize::from(row - b.y);
-        return Some(
-            doc.target_at(line, column - b.x)
-                .map_or(Hit::Page, Hit::Target),
-        );
-    }
-    if a.page.is_some_and(|p| p.contains(at)) {
-        return Some(Hit::Page);
-    }
-    None
 }

@@ -14,23 +14,23 @@ pub mod flow;
 pub mod footer;
 pub mod format;
 pub mod forms;
+pub mod geometry;
 pub mod help;
 pub mod layout;
 pub mod network;
 pub mod page;
 pub mod page_form;
 pub mod page_table;
+pub mod pane_lines;
 pub mod theme;
 pub mod wrap;
-
-#[cfg(test)]
-mod tests;
 
 use crate::app::{Overlay, State};
 use ratatui::Frame;
 use ratatui::widgets::Paragraph;
 
-pub use layout::{Areas, Hit, hit_test, layout};
+pub use geometry::GEOMETRY;
+pub use layout::{Areas, layout};
 
 /// Draws the whole screen.
 pub fn render(state: &State, frame: &mut Frame) {

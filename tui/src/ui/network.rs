@@ -4,8 +4,8 @@
 
 use crate::app::{State, Who};
 use crate::engine::{Exchange, ServerTiming};
-use crate::ui::devtools::PaneLines;
 use crate::ui::format::{millis, pad, pad_left, truncate};
+use crate::ui::pane_lines::PaneLines;
 use crate::ui::theme;
 use ratatui::text::{Line, Span};
 

@@ -8,9 +8,9 @@
 //! what is left of an exchange is drawn after the last step that names it.
 
 use super::dialect::Dialect;
+use super::sequence::{Element, Party};
 use super::text::duration;
-use crate::flow::report::{Actor, ExchangeRecord, Focus, Report, Section, StepReport, Verdict};
-use shared::site::Site;
+use crate::flow::report::{ExchangeRecord, Focus, Report, Section, StepReport, Verdict};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
@@ -27,82 +27,6 @@ pub fn mermaid(report: &Report) -> String {
     Dialect::Mermaid.render(&elements(report))
 }
 
-/// The article's participants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Party {
-    Browser,
-    Store,
-    Forums,
-    FusionAuth,
-    Hacker,
-}
-
-impl Party {
-    /// In the order the article declares them.
-    pub(super) const ALL: [Self; 5] = [
-        Self::Browser,
-        Self::Store,
-        Self::Forums,
-        Self::FusionAuth,
-        Self::Hacker,
-    ];
-
-    /// The name, as the article writes it (also the diagram's identifier).
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Self::Browser => "Browser",
-            Self::Store => "Store",
-            Self::Forums => "Forums",
-            Self::FusionAuth => "FusionAuth",
-            Self::Hacker => "Hacker",
-        }
-    }
-
-    /// A person rather than a server (drawn as an actor where the dialect can).
-    pub(super) fn is_person(self) -> bool {
-        matches!(self, Self::Browser | Self::Hacker)
-    }
-}
-
-impl From<Actor> for Party {
-    fn from(actor: Actor) -> Self {
-        match actor {
-            Actor::Browser => Self::Browser,
-            Actor::Hacker => Self::Hacker,
-        }
-    }
-}
-
-impl From<Site> for Party {
-    fn from(site: Site) -> Self {
-        match site {
-            Site::Store => Self::Store,
-            Site::Forums => Self::Forums,
-        }
-    }
-}
-
-/// One line of a diagram, whatever its dialect.
-#[derive(Clone, Debug, PartialEq)]
-pub(super) enum Element {
-    /// A section starts.
-    Divider(&'static str),
-    /// An arrow; `reply` draws it dashed.
-    Message {
-        from: Party,
-        to: Party,
-        reply: bool,
-        label: String,
-    },
-    /// A note over one party (`first == last`) or spanning several.
-    Note {
-        first: Party,
-        last: Party,
-        text: String,
-    },
-}
-
-/// The diagram of a run.
 fn elements(report: &Report) -> Vec<Element> {
     let mut walk = Walk::new(report);
     for (index, step) in report.steps.iter().enumerate() {
@@ -145,14 +69,14 @@ fn shorten(reason: &str) -> String {
 
 /// Which part of an exchange a step's focus names.
 #[derive(Clone, Copy)]
-enum Target {
+enum ExchangePart {
     Request,
     Call,
     Answer,
     Response,
 }
 
-impl Target {
+impl ExchangePart {
     /// The positions of such parts in `exchange` (see [`part_count`]).
     fn positions(self, exchange: &ExchangeRecord) -> Vec<usize> {
         let hops = 0..exchange.fusionauth.len();
@@ -292,10 +216,10 @@ impl<'a> Walk<'a> {
         let tag = Tag::of(step);
         let untold = match step.focus {
             Focus::Exchanges => self.whole_exchanges(step, tag),
-            Focus::Request => self.part(step, Target::Request, tag),
-            Focus::FusionAuthCall => self.hop(step, Target::Call, tag),
-            Focus::FusionAuthAnswer => self.hop(step, Target::Answer, tag),
-            Focus::Response => self.part(step, Target::Response, tag),
+            Focus::Request => self.part(step, ExchangePart::Request, tag),
+            Focus::FusionAuthCall => self.hop(step, ExchangePart::Call, tag),
+            Focus::FusionAuthAnswer => self.hop(step, ExchangePart::Answer, tag),
+            Focus::Response => self.part(step, ExchangePart::Response, tag),
             Focus::Server => Some(tag),
         };
         // Server-side work, or nothing left to draw of the step's exchanges.
@@ -317,11 +241,11 @@ impl<'a> Walk<'a> {
         tag
     }
 
-    /// The first part of the step's exchanges that `target` names and is not drawn yet.
-    fn part(&mut self, step: &'a StepReport, target: Target, tag: Tag) -> Option<Tag> {
+    /// The first part of the step's exchanges that `which` names and is not drawn yet.
+    fn part(&mut self, step: &'a StepReport, which: ExchangePart, tag: Tag) -> Option<Tag> {
         let found = step.exchanges.iter().find_map(|exchange| {
             let drawn = self.drawn(exchange);
-            let position = target.positions(exchange).into_iter().find(|&p| p >= drawn);
+            let position = which.positions(exchange).into_iter().find(|&p| p >= drawn);
             position.map(|position| (exchange, position))
         });
         let Some((exchange, position)) = found else {
@@ -333,9 +257,9 @@ impl<'a> Walk<'a> {
     }
 
     /// A FusionAuth call or answer, or a note that the app did not report its calls.
-    fn hop(&mut self, step: &'a StepReport, target: Target, tag: Tag) -> Option<Tag> {
+    fn hop(&mut self, step: &'a StepReport, which: ExchangePart, tag: Tag) -> Option<Tag> {
         if step.exchanges.iter().any(|e| !e.fusionauth.is_empty()) {
-            return self.part(step, target, tag);
+            return self.part(step, which, tag);
         }
         let text = tag.label("not observable (no Server-Timing)");
         self.note(step, Party::FusionAuth, &text);

@@ -1,7 +1,7 @@
 //! How PlantUML and mermaid write a sequence diagram's [`Element`]s, and how each keeps a label
 //! from being read as its own syntax.
 
-use super::diagram::{Element, Party};
+use super::sequence::{Element, Party};
 
 /// A sequence-diagram language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

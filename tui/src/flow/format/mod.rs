@@ -6,6 +6,7 @@
 
 mod diagram;
 mod dialect;
+mod sequence;
 mod text;
 
 #[cfg(test)]

@@ -1,0 +1,134 @@
+//! Steps 21–23: defences beyond the article: session fixation and CSRF.
+
+use super::Scenario;
+use super::checks::{Checks, csrf_refusal_checks, sent_session_checks, session_cookie_checks};
+use crate::engine::{Exchange, PageLoad, Request};
+use crate::flow::observe::{is_redirect, location_path, set_by_first_hop};
+use crate::flow::report::Actor;
+use shared::paths::{common, form, store};
+use shared::site::Site;
+
+impl Scenario<'_> {
+    /// Steps 21–23: defences beyond the article — fixation and CSRF.
+    pub(super) async fn defences(&mut self) {
+        if !self.any_taken(21..=23) {
+            return;
+        }
+        let Some(login) = self.fixation().await else {
+            return self.skip(&[22, 23], "the user could not log in (step 21)");
+        };
+        let page = login.page;
+        let form = page
+            .as_ref()
+            .and_then(|page| page.form_with_field(form::QUANTITY))
+            .cloned();
+        let Some(form) = form else {
+            let why = "the cart page after the login has no add-item form";
+            return self.skip(&[22, 23], why);
+        };
+        let mut without_token = form.clone();
+        without_token.set(form::CSRF_TOKEN, "");
+        let post = self.load(Actor::Browser, without_token.submission()).await;
+        let refused = csrf_refusal_checks(post.exchanges.first(), "no csrf_token");
+        self.finish(22, &post.exchanges, refused);
+
+        let mut cross_origin = form.submission();
+        let forums_origin = self.options.forums_url.origin().ascii_serialization();
+        cross_origin.headers = vec![
+            ("Origin".to_owned(), forums_origin.clone()),
+            ("Sec-Fetch-Site".to_owned(), "same-site".to_owned()),
+        ];
+        let post = self.load(Actor::Browser, cross_origin).await;
+        let mut refused = csrf_refusal_checks(
+            post.exchanges.first(),
+            &format!("a valid token, but Origin: {forums_origin} and Sec-Fetch-Site: same-site"),
+        );
+        refused.saw("SameSite=Lax alone would let it through: Store and Forums are same-site");
+        self.finish(23, &post.exchanges, refused);
+    }
+
+    /// Step 21: the hacker gets an anonymous session id from the Store and plants it in the
+    /// user's browser; the user logs in; the planted id must not be signed in. Returns the
+    /// user's login.
+    pub(super) async fn fixation(&mut self) -> Option<PageLoad> {
+        let login_url = self.url(Site::Store, common::LOGIN);
+        let mut checks = Checks::default();
+        let planted_load = self
+            .load(Actor::Hacker, Request::get(login_url.clone()))
+            .await;
+        // The session id the login page gave the hacker (or the one it already had).
+        let name = set_by_first_hop(&planted_load.exchanges, self.masking)
+            .next()
+            .map(|c| c.record.name)
+            .or_else(|| self.store.cookie.as_ref().map(|c| c.name.clone()))
+            .unwrap_or_else(|| store::SESSION_COOKIE.to_owned());
+        let planted = self
+            .hacker
+            .decisions_for(&login_url)
+            .into_iter()
+            .find(|d| d.cookie.name == name && d.not_sent.is_none())
+            .map(|d| d.cookie);
+        let Some(planted) = planted else {
+            checks.expect(false, || {
+                "the login page gave the hacker no session cookie to plant".to_owned()
+            });
+            self.finish(21, &planted_load.exchanges, checks);
+            return None;
+        };
+        checks.saw(format!(
+            "the hacker's anonymous session {}={} is planted in the user's browser",
+            planted.name,
+            self.masking.secret(&planted.value)
+        ));
+        checks.expect(self.victim.insert_cookie(&planted).is_ok(), || {
+            "the planted cookie could not be put in the user's jar".to_owned()
+        });
+        let (_, form_load, _) = self.open_login_form(Site::Store).await;
+        let before = vec![(planted.name.clone(), planted.value.clone())];
+        let login = match self.submit_login(form_load.page.as_ref(), &login_url).await {
+            Ok(login) => login,
+            Err(reason) => {
+                checks.expect(false, || format!("cannot log in: {reason}"));
+                self.finish(21, &planted_load.exchanges, checks);
+                return None;
+            }
+        };
+        let (rotated, cookie) = match login.exchanges.first() {
+            Some(post) => session_cookie_checks(post, &before, store::CART, self.masking),
+            None => (Checks::default(), None),
+        };
+        let checks = checks.and(rotated);
+        let replay = self
+            .load(
+                Actor::Hacker,
+                Request::get(self.url(Site::Store, store::CART)),
+            )
+            .await;
+        let mut checks = checks;
+        if let Some(first) = replay.exchanges.first() {
+            sent_session_checks(&mut checks, first, Some(&planted), self.masking);
+            let to = location_path(first).unwrap_or_default();
+            if checks.expect(is_redirect(first) && to == common::LOGIN, || {
+                format!(
+                    "the planted id is signed in after the user's login ({} to {}): session \
+                     fixation",
+                    first.status.unwrap_or_default(),
+                    first.url.path()
+                )
+            }) {
+                checks.saw("the planted id is dead: the hacker is sent to log in");
+            }
+        }
+        let mut exchanges: Vec<&Exchange> = planted_load.exchanges.iter().collect();
+        exchanges.extend(&form_load.exchanges);
+        exchanges.extend(&login.exchanges);
+        exchanges.extend(&replay.exchanges);
+        self.finish(21, exchanges, checks);
+        if let Some(session) = cookie {
+            let url = self.url(Site::Store, store::CART);
+            self.store.cookie = self.jar_cookie(&url, &session.record.name);
+        }
+        self.store.page = login.page.clone();
+        Some(login)
+    }
+}
