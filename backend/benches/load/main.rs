@@ -120,8 +120,9 @@ impl Options {
                     .parse::<usize>()
                     .with_context(|| format!("{flag} {value}"))
             };
-            let duration =
-                || backend::cli::parse_duration(&value).map_err(|e| anyhow::anyhow!("{flag}: {e}"));
+            let duration = || {
+                shared::duration::parse_duration(&value).map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+            };
             match flag.as_str() {
                 "--stores" => stores = Some(value.clone()),
                 "--redis-url" => options.redis_url = Some(value.clone()),

@@ -17,6 +17,7 @@ mod rate_limit;
 mod refusal_timing;
 mod revalidate;
 mod sessions;
+mod sign_out;
 
 pub use client_ip::{ClientIp, TrustedProxies, parse_proxy};
 pub use error::WebError;

@@ -5,8 +5,8 @@
 //! sign-out).
 
 use super::guard::{form_user, require_user, wants_json};
-use super::logout::sign_out;
 use super::pages::{Layout, SessionRow, SessionsPage, render};
+use super::sign_out::sign_out;
 use super::{SiteState, WebError, see_other};
 use crate::session::{AuthSession, SessionKey};
 use axum::extract::{Query, State};
