@@ -42,14 +42,14 @@
 mod index;
 pub mod key;
 mod lock;
-mod secure;
-mod store;
+mod hashed;
+mod storage;
 
 pub use index::{SessionIndex, SessionInfo};
 pub use key::{SessionKey, log_id};
 pub use lock::Locks;
-pub use secure::{MARKER, SecureStore};
-pub use store::{RedisSessions, Store};
+pub use hashed::{MARKER, SecureStore};
+pub use storage::{RedisSessions, Store};
 
 use crate::clock::{millis, now_ms};
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -258,9 +258,9 @@ impl AuthSession {
             let old = SessionKey::of(&id);
             self.session.insert(ROTATED_AT, now).await?;
             self.session
-                .insert(secure::ROTATED_FROM, old.to_string())
+                .insert(hashed::ROTATED_FROM, old.to_string())
                 .await?;
-            secure::rotating(old, self.session.cycle_id()).await?;
+            hashed::rotating(old, self.session.cycle_id()).await?;
         }
         Ok(Some(user))
     }
@@ -434,7 +434,7 @@ impl AuthSession {
 
     /// The key this request's rotation replaces, until the response stores the new id.
     async fn pending_rotation(&self) -> Result<Option<SessionKey>, SessionError> {
-        let old = self.get::<String>(secure::ROTATED_FROM).await?;
+        let old = self.get::<String>(hashed::ROTATED_FROM).await?;
         Ok(old.and_then(|key| key.parse().ok()))
     }
 
@@ -455,13 +455,13 @@ impl AuthSession {
     /// session ended as stolen becomes a new anonymous one holding the notice for the login
     /// page (a fresh id: the old one is a tombstone).
     async fn mode(&self) -> Result<Mode, SessionError> {
-        if self.get_raw(secure::ENDED_AS_STOLEN).await?.is_some() {
+        if self.get_raw(hashed::ENDED_AS_STOLEN).await?.is_some() {
             self.session.clear().await;
             self.session.cycle_id().await?;
             self.session.insert(FLASH, THEFT_NOTICE).await?;
             return Ok(Mode::Writable);
         }
-        Ok(match self.get_raw(secure::READ_ONLY).await? {
+        Ok(match self.get_raw(hashed::READ_ONLY).await? {
             Some(_) => Mode::ReadOnly,
             None => Mode::Writable,
         })
