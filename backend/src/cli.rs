@@ -112,8 +112,8 @@ pub struct ServeArgs {
     /// Where sessions are kept: sqlite (in each site's database; survives restarts), memory,
     /// or a Redis/Valkey URL (redis://host:6379/0, rediss://…, redis-cluster://…) that replicas
     /// of each site share, with their login rate limits.
-    #[arg(long, env = "SESSION_STORE", default_value = "sqlite", value_parser = parse_session_store)]
-    pub session_store: SessionStoreArg,
+    #[arg(long = "session-store", env = "SESSION_STORE", default_value = "sqlite", value_parser = parse_session_backend)]
+    pub sessions: SessionBackendArg,
 
     /// Put before every Redis key (then `store:` or `forums:`), to share one Redis between
     /// deployments, e.g. `staging:`.
@@ -217,10 +217,10 @@ impl ServeArgs {
                 public_url: public_url.clone(),
                 application_id,
                 database_url,
-                sessions: match &self.session_store {
-                    SessionStoreArg::Memory => SessionBackend::Memory,
-                    SessionStoreArg::Sqlite => SessionBackend::Sqlite,
-                    SessionStoreArg::Redis(url) => SessionBackend::Redis {
+                sessions: match &self.sessions {
+                    SessionBackendArg::Memory => SessionBackend::Memory,
+                    SessionBackendArg::Sqlite => SessionBackend::Sqlite,
+                    SessionBackendArg::Redis(url) => SessionBackend::Redis {
                         url: url.clone(),
                         prefix: format!("{}{}:", self.redis_prefix, site.label()),
                     },
@@ -256,7 +256,7 @@ impl ServeArgs {
 
 /// `--session-store`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SessionStoreArg {
+pub enum SessionBackendArg {
     /// `memory`.
     Memory,
     /// `sqlite`.
@@ -266,11 +266,11 @@ pub enum SessionStoreArg {
 }
 
 /// Parses `--session-store`: `sqlite`, `memory` or a Redis URL.
-pub fn parse_session_store(text: &str) -> Result<SessionStoreArg, String> {
+pub fn parse_session_backend(text: &str) -> Result<SessionBackendArg, String> {
     match text.trim() {
-        "sqlite" => Ok(SessionStoreArg::Sqlite),
-        "memory" => Ok(SessionStoreArg::Memory),
-        url if crate::redis::is_redis_url(url) => Ok(SessionStoreArg::Redis(url.to_owned())),
+        "sqlite" => Ok(SessionBackendArg::Sqlite),
+        "memory" => Ok(SessionBackendArg::Memory),
+        url if crate::redis::is_redis_url(url) => Ok(SessionBackendArg::Redis(url.to_owned())),
         // clap shows the value given beside this message.
         _ => Err(
             "not a session store: use sqlite, memory or a Redis URL such as \

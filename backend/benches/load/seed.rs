@@ -5,7 +5,7 @@
 //! (record and per-user index) to prove the rows are what the app would have written.
 
 use anyhow::{Context as _, ensure};
-use backend::session::{ClientInfo, SessionKey, SessionUser, SiteStore};
+use backend::session::{ClientInfo, SessionKey, SessionUser, SiteSessions};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::HashMap;
@@ -14,7 +14,7 @@ use tower_sessions::session::{Id, Record};
 
 /// Where seeded records go.
 pub enum Target<'a> {
-    /// Through [`SiteStore`]'s `create`, as a login does, `in_flight` at once.
+    /// Through [`SiteSessions`]'s `create`, as a login does, `in_flight` at once.
     Store { in_flight: usize },
     /// Straight into the SQLite tables the store and its index use.
     Sqlite(&'a SqlitePool),
@@ -45,7 +45,7 @@ fn copy(template: &HashMap<String, Value>) -> (HashMap<String, Value>, String) {
 /// Adds `count` sessions like `template` to `target`, then checks a few through `store`.
 pub async fn seed(
     target: Target<'_>,
-    store: &SiteStore,
+    store: &SiteSessions,
     template: &Record,
     count: usize,
 ) -> anyhow::Result<()> {
@@ -69,7 +69,7 @@ pub async fn seed(
 }
 
 async fn through_store(
-    store: &SiteStore,
+    store: &SiteSessions,
     template: &Record,
     count: usize,
     tasks_n: usize,
@@ -101,7 +101,7 @@ async fn through_store(
     Ok(sample.into_iter().take(3).collect())
 }
 
-/// The rows `SecureStore` over `tower_sessions_sqlx_store::SqliteStore` writes for a new
+/// The rows `HashedSessions` over `tower_sessions_sqlx_store::SqliteStore` writes for a new
 /// session: the record under the hash of its id (MessagePack, as the sqlx store encodes it) in
 /// `tower_sessions`, and its entry in `session_index`.
 async fn sqlite(pool: &SqlitePool, template: &Record, count: usize) -> anyhow::Result<Vec<Seeded>> {

@@ -1,4 +1,4 @@
-//! [`SecureStore`]: the wrapper every site's session store sits behind. It keys records by a hash
+//! [`HashedSessions`]: the wrapper every site's session store sits behind. It keys records by a hash
 //! of the session id, turns deletes into tombstones that refuse later saves, keeps retired ids
 //! pointing at their successor for the rotation grace period and ends the session when one is
 //! used after it, and keeps the per-user index. See the module doc of [`super`] for why.
@@ -69,7 +69,7 @@ pub(super) async fn rotating<F: Future>(old: SessionKey, cycle: F) -> F::Output 
 
 /// A [`SessionStore`] over any other: hashed keys, tombstones, rotation, the per-user index.
 #[derive(Clone, Debug)]
-pub struct SecureStore<S> {
+pub struct HashedSessions<S> {
     inner: S,
     shared: Arc<Shared>,
 }
@@ -81,7 +81,7 @@ struct Shared {
     locks: Locks,
 }
 
-impl<S: SessionStore> SecureStore<S> {
+impl<S: SessionStore> HashedSessions<S> {
     /// Wraps `inner`, keeping the per-user index in `index`. Tombstones last an idle timeout of
     /// `policy` (longer than any request), retired markers an absolute timeout (as long as the
     /// session they lead to may live).
@@ -313,7 +313,7 @@ impl<S: SessionStore> SecureStore<S> {
     }
 }
 
-impl SecureStore<super::Store> {
+impl HashedSessions<super::SessionStorage> {
     /// Deletes expired records and index entries (tombstones and retired ids expire too).
     pub async fn delete_expired(&self) -> session_store::Result<()> {
         self.inner.delete_expired().await?;
@@ -322,7 +322,7 @@ impl SecureStore<super::Store> {
 }
 
 #[async_trait]
-impl<S: SessionStore> SessionStore for SecureStore<S> {
+impl<S: SessionStore> SessionStore for HashedSessions<S> {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         let rotated_from = record
             .data
@@ -440,8 +440,8 @@ mod tests {
         }
     }
 
-    fn store<S: SessionStore>(inner: S) -> SecureStore<S> {
-        SecureStore::new(inner, SessionIndex::memory(), policy())
+    fn store<S: SessionStore>(inner: S) -> HashedSessions<S> {
+        HashedSessions::new(inner, SessionIndex::memory(), policy())
     }
 
     fn record(user_id: &str) -> Record {
@@ -458,13 +458,13 @@ mod tests {
     }
 
     /// Creates `record` and returns the id tower-sessions would put in the cookie.
-    async fn create<S: SessionStore>(store: &SecureStore<S>, mut record: Record) -> Id {
+    async fn create<S: SessionStore>(store: &HashedSessions<S>, mut record: Record) -> Id {
         store.create(&mut record).await.unwrap();
         record.id
     }
 
     /// Rotates `old` as `AuthSession::user` does; returns the new id.
-    async fn rotate<S: SessionStore>(store: &SecureStore<S>, old: Id, user_id: &str) -> Id {
+    async fn rotate<S: SessionStore>(store: &HashedSessions<S>, old: Id, user_id: &str) -> Id {
         let key = SessionKey::of(&old);
         rotating(key, store.delete(&old)).await.unwrap();
         let mut next = record(user_id);
@@ -640,7 +640,7 @@ mod tests {
     #[tokio::test]
     async fn a_retired_id_is_not_taken_for_stolen_while_its_grace_period_lasts() {
         // A generous grace period, so that a busy machine cannot push the load past it.
-        let store = SecureStore::new(
+        let store = HashedSessions::new(
             MemoryStore::default(),
             SessionIndex::memory(),
             SessionPolicy {
@@ -676,8 +676,8 @@ mod tests {
 
     #[tokio::test]
     async fn housekeeping_forgets_expired_sessions_and_keeps_live_ones() {
-        let store = SecureStore::new(
-            super::super::Store::Memory(MemoryStore::default()),
+        let store = HashedSessions::new(
+            super::super::SessionStorage::Memory(MemoryStore::default()),
             SessionIndex::memory(),
             policy(),
         );

@@ -3,7 +3,7 @@
 //! reads that extend the idle timeout (a throttled touch), periodic id rotation, CSRF tokens,
 //! and the store every site's sessions sit in.
 //!
-//! # The store: [`SecureStore`] over a plain one
+//! # The store: [`HashedSessions`] over a plain one
 //!
 //! tower-sessions hands the store the cookie's id and upserts on save. The wrapper changes three
 //! things, for any inner store (memory, SQLite, later Redis):
@@ -39,17 +39,17 @@
 //!
 //! The wrapper also keeps the per-user [`SessionIndex`] (list sessions, sign out everywhere).
 
+mod hashed;
 mod index;
 pub mod key;
 mod lock;
-mod hashed;
 mod storage;
 
+pub use hashed::{HashedSessions, MARKER};
 pub use index::{SessionIndex, SessionInfo};
 pub use key::{SessionKey, log_id};
 pub use lock::Locks;
-pub use hashed::{MARKER, SecureStore};
-pub use storage::{RedisSessions, Store};
+pub use storage::{RedisSessions, SessionStorage};
 
 use crate::clock::{millis, now_ms};
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -66,8 +66,8 @@ use subtle::ConstantTimeEq as _;
 use tower_sessions::Session;
 use tower_sessions::session_store;
 
-/// A site's store: [`SecureStore`] over the configured [`Store`].
-pub type SiteStore = SecureStore<Store>;
+/// A site's store: [`HashedSessions`] over the configured [`SessionStorage`].
+pub type SiteSessions = HashedSessions<SessionStorage>;
 
 /// Key of the logged-in user.
 const USER: &str = "user";
@@ -174,7 +174,7 @@ impl From<session_store::Error> for SessionError {
 pub struct AuthSession {
     session: Session,
     policy: SessionPolicy,
-    store: SiteStore,
+    store: SiteSessions,
     /// The request's `User-Agent` and client address, made into a [`ClientInfo`] only when the
     /// session is written (most requests do not write it).
     user_agent: Option<HeaderValue>,
@@ -197,7 +197,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthSession {
             .ok_or(missing)?;
         let store = parts
             .extensions
-            .get::<SiteStore>()
+            .get::<SiteSessions>()
             .cloned()
             .ok_or(missing)?;
         let ip = match parts.extensions.get::<ClientAddr>() {
@@ -474,7 +474,7 @@ fn new_token() -> String {
 
 /// Deletes expired sessions every `period` for as long as the site runs. A failed round is
 /// logged and retried at the next period; a panic restarts the task (it is supervised).
-pub fn spawn_cleanup(store: SiteStore, period: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn_cleanup(store: SiteSessions, period: Duration) -> tokio::task::JoinHandle<()> {
     let store = Arc::new(store);
     tokio::spawn(async move {
         loop {

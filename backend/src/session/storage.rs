@@ -1,5 +1,5 @@
 //! The plain stores tower-sessions ships, chosen per site: memory, a SQLite table or Redis. They
-//! only ever see what [`super::SecureStore`] gives them (hashed keys, tombstones, retired
+//! only ever see what [`super::HashedSessions`] gives them (hashed keys, tombstones, retired
 //! markers).
 //!
 //! The SQLite table is read through a [`ReadCache`]: the table is this process's alone, every
@@ -18,7 +18,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 /// Where a site keeps its sessions.
 #[derive(Clone, Debug)]
-pub enum Store {
+pub enum SessionStorage {
     /// In process memory (tests; lost on restart).
     Memory(MemoryStore),
     /// A SQLite table (the default: a restart logs nobody out).
@@ -146,7 +146,7 @@ impl SqliteSessions {
     }
 }
 
-impl Store {
+impl SessionStorage {
     /// A SQLite store in `pool`, its table created if missing.
     pub async fn sqlite(pool: sqlx::SqlitePool) -> anyhow::Result<Self> {
         let store = SqliteStore::new(pool);
@@ -177,7 +177,7 @@ impl Store {
 }
 
 #[async_trait]
-impl SessionStore for Store {
+impl SessionStore for SessionStorage {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
             Self::Memory(store) => store.create(record).await,
@@ -230,7 +230,7 @@ mod tests {
             .connect("sqlite::memory:")
             .await
             .unwrap();
-        let store = Store::sqlite(pool.clone()).await.unwrap();
+        let store = SessionStorage::sqlite(pool.clone()).await.unwrap();
         let mut record = Record {
             id: Id::default(),
             data: [("user".to_owned(), "alice".into())].into(),
@@ -265,7 +265,7 @@ mod tests {
             .connect("sqlite::memory:")
             .await
             .unwrap();
-        let store = Store::sqlite(pool).await.unwrap();
+        let store = SessionStorage::sqlite(pool).await.unwrap();
         let mut record = Record {
             id: Id::default(),
             data: Default::default(),

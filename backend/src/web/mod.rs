@@ -171,7 +171,7 @@ pub struct WebServer {
     site: Site,
     public_url: Url,
     serving: Serving,
-    sessions: session::SiteStore,
+    sessions: session::SiteSessions,
     cleanup: JoinHandle<()>,
     forget_idle_limits: JoinHandle<()>,
 }
@@ -185,7 +185,7 @@ impl WebServer {
         let limits = config.login_limits;
         let (inner, index, locks, login_limiter) = match &config.sessions {
             SessionBackend::Memory => (
-                session::Store::Memory(Default::default()),
+                session::SessionStorage::Memory(Default::default()),
                 session::SessionIndex::memory(),
                 session::Locks::local(),
                 rate_limit::LoginLimiter::new(limits),
@@ -196,7 +196,7 @@ impl WebServer {
                      PostgreSQL --database use --session-store redis://… (or memory)",
                 )?;
                 (
-                    session::Store::sqlite(pool.clone()).await?,
+                    session::SessionStorage::sqlite(pool.clone()).await?,
                     session::SessionIndex::Sqlite(pool.clone()),
                     session::Locks::local(),
                     rate_limit::LoginLimiter::new(limits),
@@ -207,14 +207,14 @@ impl WebServer {
                     .await
                     .with_context(|| format!("{} sessions", config.site.name()))?;
                 (
-                    session::Store::redis(&redis),
+                    session::SessionStorage::redis(&redis),
                     session::SessionIndex::Redis(redis.clone()),
                     session::Locks::redis(redis.clone()),
                     rate_limit::LoginLimiter::shared(limits, redis),
                 )
             }
         };
-        let store = session::SecureStore::with_locks(inner, index, locks, config.policy);
+        let store = session::HashedSessions::with_locks(inner, index, locks, config.policy);
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("{} cannot listen on {}", config.site.name(), config.addr))?;
@@ -300,7 +300,7 @@ impl WebServer {
     }
 
     /// The site's session store: its users' sessions, to list and end.
-    pub fn sessions(&self) -> &session::SiteStore {
+    pub fn sessions(&self) -> &session::SiteSessions {
         &self.sessions
     }
 
