@@ -1,16 +1,16 @@
 //! The typed session over tower-sessions: what a logged-in session holds, `login()` that cycles
 //! the id, `logout()` that ends the session, idle and absolute timeouts enforced server-side,
 //! reads that extend the idle timeout (a throttled touch), periodic id rotation, CSRF tokens,
-//! and the store every site's sessions sit in.
+//! and the storage every site's sessions sit in.
 //!
-//! # The store: [`HashedSessions`] over a plain one
+//! # The storage: [`HashedSessions`] over a plain one
 //!
-//! tower-sessions hands the store the cookie's id and upserts on save. The wrapper changes three
-//! things, for any inner store (memory, SQLite, later Redis):
+//! tower-sessions hands the storage the cookie's id and upserts on save. The wrapper changes three
+//! things, for any inner storage (memory, SQLite, later Redis):
 //!
-//! - **Keyed by a hash.** The inner store only sees [`SessionKey`]: SHA-256 of the id, cut to
+//! - **Keyed by a hash.** The inner storage only sees [`SessionKey`]: SHA-256 of the id, cut to
 //!   128 bits. Records come back to tower-sessions under the id the browser presented. A dump of
-//!   the store (a backup, a SQL injection, a shared Redis) holds no usable cookie. The ids are
+//!   the storage (a backup, a SQL injection, a shared Redis) holds no usable cookie. The ids are
 //!   128 random bits, so the hash needs no secret.
 //! - **Tombstones.** A request that loaded the session before a logout saves it after: an upsert
 //!   would bring the session back. So a delete writes a tombstone (expiring after the idle
@@ -66,7 +66,7 @@ use subtle::ConstantTimeEq as _;
 use tower_sessions::Session;
 use tower_sessions::session_store;
 
-/// A site's store: [`HashedSessions`] over the configured [`SessionStorage`].
+/// A site's sessions: [`HashedSessions`] over the configured [`SessionStorage`].
 pub type SiteSessions = HashedSessions<SessionStorage>;
 
 /// Key of the logged-in user.
@@ -174,7 +174,7 @@ impl From<session_store::Error> for SessionError {
 pub struct AuthSession {
     session: Session,
     policy: SessionPolicy,
-    store: SiteSessions,
+    sessions: SiteSessions,
     /// The request's `User-Agent` and client address, made into a [`ClientInfo`] only when the
     /// session is written (most requests do not write it).
     user_agent: Option<HeaderValue>,
@@ -195,7 +195,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthSession {
             .get::<SessionPolicy>()
             .copied()
             .ok_or(missing)?;
-        let store = parts
+        let sessions = parts
             .extensions
             .get::<SiteSessions>()
             .cloned()
@@ -210,7 +210,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthSession {
         Ok(Self {
             session,
             policy,
-            store,
+            sessions,
             user_agent: parts.headers.get(USER_AGENT).cloned(),
             ip,
         })
@@ -253,7 +253,7 @@ impl AuthSession {
             self.session.insert(CLIENT, &self.client()).await?;
         }
         if rotate && let Some(id) = self.session.id() {
-            // The new id is chosen when the response saves the session; the store then retires
+            // The new id is chosen when the response saves the session; the session storage then retires
             // the old key (see the module doc).
             let old = SessionKey::of(&id);
             self.session.insert(ROTATED_AT, now).await?;
@@ -280,7 +280,7 @@ impl AuthSession {
         Ok(())
     }
 
-    /// Logs out: ends the session in the store (a retired id ends its successor too) and clears
+    /// Logs out: ends the session in the session storage (a retired id ends its successor too) and clears
     /// the cookie. Returns who it was.
     pub async fn logout(&self) -> Result<Option<SessionUser>, SessionError> {
         let user = self.get::<SessionUser>(USER).await?;
@@ -328,19 +328,19 @@ impl AuthSession {
     /// The user's live sessions on this site, most recently seen first, this one marked.
     pub async fn sessions(&self, user_id: &str) -> Result<Vec<SessionInfo>, SessionError> {
         let current = self.key().await?;
-        Ok(self.store.sessions_of(user_id, current).await?)
+        Ok(self.sessions.sessions_of(user_id, current).await?)
     }
 
     /// Signs out the user's session `key` (another browser's); false when it is not one of
     /// theirs or already ended.
     pub async fn end_other(&self, user_id: &str, key: SessionKey) -> Result<bool, SessionError> {
-        Ok(self.store.end_session(user_id, key).await?)
+        Ok(self.sessions.end_session(user_id, key).await?)
     }
 
     /// Signs out every session of the user but this one; returns how many ended.
     pub async fn end_others(&self, user_id: &str) -> Result<usize, SessionError> {
         let current = self.key().await?;
-        Ok(self.store.end_all(user_id, current).await?)
+        Ok(self.sessions.end_all(user_id, current).await?)
     }
 
     /// This session's CSRF token, created on first use (that creates an anonymous session,
@@ -404,7 +404,7 @@ impl AuthSession {
         Ok(flash)
     }
 
-    /// The store key of this request's session (its entry in the sessions list); while this
+    /// The storage key of this request's session (its entry in the sessions list); while this
     /// request rotates the id, the key being replaced.
     pub async fn key(&self) -> Result<Option<SessionKey>, SessionError> {
         Ok(match self.session.id() {
@@ -439,10 +439,10 @@ impl AuthSession {
     }
 
     /// Ends the session this request started rotating: a login or logout in the same request
-    /// drops the new record, so the store would never retire the old key; it must end here.
+    /// drops the new record, so the session storage would never retire the old key; it must end here.
     async fn end_pending_rotation(&self) -> Result<(), SessionError> {
         if let Some(old) = self.pending_rotation().await? {
-            self.store.end_key(old).await?;
+            self.sessions.end_key(old).await?;
         }
         Ok(())
     }
@@ -451,7 +451,7 @@ impl AuthSession {
         Ok(self.session.get_value(key).await?)
     }
 
-    /// Deals with what the store marked on the record, then says whether it may be written. A
+    /// Deals with what the session storage marked on the record, then says whether it may be written. A
     /// session ended as stolen becomes a new anonymous one holding the notice for the login
     /// page (a fresh id: the old one is a tombstone).
     async fn mode(&self) -> Result<Mode, SessionError> {
@@ -474,17 +474,17 @@ fn new_token() -> String {
 
 /// Deletes expired sessions every `period` for as long as the site runs. A failed round is
 /// logged and retried at the next period; a panic restarts the task (it is supervised).
-pub fn spawn_cleanup(store: SiteSessions, period: Duration) -> tokio::task::JoinHandle<()> {
-    let store = Arc::new(store);
+pub fn spawn_cleanup(sessions: SiteSessions, period: Duration) -> tokio::task::JoinHandle<()> {
+    let sessions = Arc::new(sessions);
     tokio::spawn(async move {
         loop {
-            let store = store.clone();
+            let sessions = sessions.clone();
             let round = tokio::spawn(async move {
                 let mut ticker = tokio::time::interval(period);
                 ticker.tick().await;
                 loop {
                     ticker.tick().await;
-                    if let Err(error) = store.delete_expired().await {
+                    if let Err(error) = sessions.delete_expired().await {
                         tracing::warn!(%error, "deleting expired sessions failed; retrying next period");
                     }
                 }

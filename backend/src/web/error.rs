@@ -47,7 +47,7 @@ pub enum WebError {
     /// The shared login rate limits (Redis) cannot be reached: 503, never an uncounted attempt.
     #[error("login rate limits unavailable: {0}")]
     LimitsUnavailable(String),
-    /// The session store failed: 503, never an anonymous fallback.
+    /// The session storage failed: 503, never an anonymous fallback.
     #[error(transparent)]
     Session(#[from] SessionError),
     /// The site's database cannot be reached (see [`crate::db::is_unavailable`]): 503.
@@ -256,7 +256,7 @@ pub async fn render_errors(
     }
 }
 
-/// Middleware outside the session layer: the session store failing is a 503 page, never a bare
+/// Middleware outside the session layer: the session storage failing is a 503 page, never a bare
 /// 500 (SECURITY.md #15). Failures while loading already arrive as [`WebError::Session`]; this
 /// catches the save at the end of the request, which tower-sessions answers with an empty 500
 /// of its own, dropping the page and its cookie.
@@ -278,7 +278,7 @@ pub async fn fail_closed(
     render(status, &unavailable_page(site)).unwrap_or_else(|_| status.into_response())
 }
 
-/// The page of a 503 for a failed session store or database.
+/// The page of a 503 for a failed session storage or database.
 fn unavailable_page(site: Site) -> MessagePage {
     MessagePage {
         layout: Layout::new(site, "Service unavailable"),

@@ -1,4 +1,4 @@
-//! `POST /logout`: deletes the session from the store (a stolen id stops working), clears the
+//! `POST /logout`: deletes the session from the session storage (a stolen id stops working), clears the
 //! cookie and the browser's cache of the site, revokes FusionAuth's refresh token, and goes home.
 
 use super::guard::{CsrfField, CsrfFormIfSignedIn};

@@ -1,5 +1,5 @@
 //! The Store and Forums web apps: one codebase, parameterized by [`Site`]. Each site has its own
-//! host, session cookie, session store and database; they share nothing but FusionAuth, which
+//! host, session cookie, session storage and database; they share nothing but FusionAuth, which
 //! they reach only through [`crate::fusionauth::FusionAuthClient`].
 
 mod cart;
@@ -177,7 +177,7 @@ pub struct WebServer {
 }
 
 impl WebServer {
-    /// Opens the site's database and session store, binds, and serves.
+    /// Opens the site's database and session storage, binds, and serves.
     pub async fn start(config: SiteConfig, fusionauth: FusionAuthClient) -> anyhow::Result<Self> {
         let data = Data::connect(&config.database_url, config.site.label())
             .await
@@ -214,7 +214,7 @@ impl WebServer {
                 )
             }
         };
-        let store = session::HashedSessions::with_locks(inner, index, locks, config.policy);
+        let site_sessions = session::HashedSessions::with_locks(inner, index, locks, config.policy);
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("{} cannot listen on {}", config.site.name(), config.addr))?;
@@ -240,7 +240,7 @@ impl WebServer {
         let forget_idle_limits = spawn_forget_idle_limits(state.clone());
         let https = state.is_https();
         let cookie_name = config.site.session_cookie_name(https);
-        let sessions = SessionManagerLayer::new(store.clone())
+        let session_layer = SessionManagerLayer::new(site_sessions.clone())
             .with_name(cookie_name)
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
@@ -255,12 +255,12 @@ impl WebServer {
                 error::render_errors,
             ))
             .layer(axum::Extension(config.policy))
-            .layer(axum::Extension(store.clone()))
+            .layer(axum::Extension(site_sessions.clone()))
             .layer(middleware::from_fn_with_state(
                 config.trusted_proxies,
                 client_ip::client_addr,
             ))
-            .layer(sessions)
+            .layer(session_layer)
             .layer(middleware::from_fn_with_state(
                 config.site,
                 error::fail_closed,
@@ -281,14 +281,16 @@ impl WebServer {
             .layer(tower_http::trace::TraceLayer::new_for_http())
             .with_state(state);
         let serving = Serving::spawn(listener, app)?;
-        let cleanup =
-            session::spawn_cleanup(store.clone(), cleanup_period(config.policy.idle_timeout));
+        let cleanup = session::spawn_cleanup(
+            site_sessions.clone(),
+            cleanup_period(config.policy.idle_timeout),
+        );
         tracing::info!(site = config.site.name(), %addr, url = %public_url, "site listening");
         Ok(Self {
             site: config.site,
             public_url,
             serving,
-            sessions: store,
+            sessions: site_sessions,
             cleanup,
             forget_idle_limits,
         })
@@ -299,7 +301,7 @@ impl WebServer {
         self.site
     }
 
-    /// The site's session store: its users' sessions, to list and end.
+    /// The site's session storage: its users' sessions, to list and end.
     pub fn sessions(&self) -> &session::SiteSessions {
         &self.sessions
     }

@@ -33,7 +33,7 @@ pub fn is_live(record: &Record) -> bool {
 
 /// The id under which the store keeps the session whose cookie holds `cookie_id`.
 pub fn store_key(cookie_id: &str) -> Id {
-    SessionKey::of(&cookie_id.parse().unwrap()).as_store_id()
+    SessionKey::of(&cookie_id.parse().unwrap()).as_storage_id()
 }
 
 /// The record the store keeps for the cookie `cookie_id`.
