@@ -5,7 +5,7 @@
 //! also starts a Redis of its own and passes `--redis-url`. Options (after `--`):
 //!
 //! ```text
-//! --stores memory,sqlite,redis   which session stores (default: memory,sqlite, and redis with a URL)
+//! --stores memory,sqlite,redis   which session storage (default: memory,sqlite, and redis with a URL)
 //! --redis-url redis://…          a Redis for the benchmark alone (env BENCH_REDIS_URL): it must
 //!                                be empty at the start, and is left full (bench/run stops it)
 //! --sizes 1000,100000,1000000    stored sessions at each level (default)

@@ -1,8 +1,9 @@
-//! Filling session storage with sessions quickly: copies of a real login's record, each under a fresh
-//! id and user id. Memory and Redis go through the site's sessions (what a login calls,
-//! many at once, so that Redis's round trips overlap); SQLite, where that costs a transaction
-//! per write (about 2,000 a second), gets the same rows written directly in large transactions.
-//! Either way a sample is read back through the site's sessions (record and per-user index) to prove the rows are what the app would have written.
+//! Filling session storage with sessions quickly: copies of a real login's record, each under a
+//! fresh id and user id. Memory and Redis go through the site's sessions (what a login calls, many
+//! at once, so that Redis's round trips overlap); SQLite, where that costs a transaction per write
+//! (about 2,000 a second), gets the same rows written directly in large transactions. Either way a
+//! sample is read back through the site's sessions (record and per-user index) to prove the rows
+//! are what the app would have written.
 
 use anyhow::{Context as _, ensure};
 use backend::session::{ClientInfo, SessionKey, SessionUser, SiteSessions};

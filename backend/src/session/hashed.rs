@@ -1,7 +1,7 @@
-//! [`HashedSessions`]: the wrapper every site's session storage sits behind. It keys records
-//! by a hash of the session id, turns deletes into tombstones that refuse later saves, keeps retired ids
-//! pointing at their successor for the rotation grace period and ends the session when one is
-//! used after it, and keeps the per-user index. See the module doc of [`super`] for why.
+//! [`HashedSessions`]: the wrapper every site's session storage sits behind. It keys records by a
+//! hash of the session id, turns deletes into tombstones that refuse later saves, keeps retired ids
+//! pointing at their successor for the rotation grace period and ends the session when one is used
+//! after it, and keeps the per-user index. See the module doc of [`super`] for why.
 
 use super::index::{Entry, SessionIndex, SessionInfo};
 use super::key::SessionKey;

@@ -6,7 +6,7 @@
 //! # The storage: [`HashedSessions`] over a plain one
 //!
 //! tower-sessions hands the storage the cookie's id and upserts on save. The wrapper changes three
-//! things, for any inner storage (memory, SQLite, later Redis):
+//! things, for any inner storage (memory, SQLite or Redis):
 //!
 //! - **Keyed by a hash.** The inner storage only sees [`SessionKey`]: SHA-256 of the id, cut to
 //!   128 bits. Records come back to tower-sessions under the id the browser presented. A dump of
@@ -253,8 +253,8 @@ impl AuthSession {
             self.session.insert(CLIENT, &self.client()).await?;
         }
         if rotate && let Some(id) = self.session.id() {
-            // The new id is chosen when the response saves the session; the session storage then retires
-            // the old key (see the module doc).
+            // The new id is chosen when the response saves the session; the session storage then
+            // retires the old key (see the module doc).
             let old = SessionKey::of(&id);
             self.session.insert(ROTATED_AT, now).await?;
             self.session
@@ -280,8 +280,8 @@ impl AuthSession {
         Ok(())
     }
 
-    /// Logs out: ends the session in the session storage (a retired id ends its successor too) and clears
-    /// the cookie. Returns who it was.
+    /// Logs out: ends the session in the session storage (a retired id ends its successor too) and
+    /// clears the cookie. Returns who it was.
     pub async fn logout(&self) -> Result<Option<SessionUser>, SessionError> {
         let user = self.get::<SessionUser>(USER).await?;
         let id = self.log_id();
@@ -438,8 +438,8 @@ impl AuthSession {
         Ok(old.and_then(|key| key.parse().ok()))
     }
 
-    /// Ends the session this request started rotating: a login or logout in the same request
-    /// drops the new record, so the session storage would never retire the old key; it must end here.
+    /// Ends the session this request started rotating: a login or logout in the same request drops
+    /// the new record, so the session storage would never retire the old key; it must end here.
     async fn end_pending_rotation(&self) -> Result<(), SessionError> {
         if let Some(old) = self.pending_rotation().await? {
             self.sessions.end_key(old).await?;
@@ -451,9 +451,9 @@ impl AuthSession {
         Ok(self.session.get_value(key).await?)
     }
 
-    /// Deals with what the session storage marked on the record, then says whether it may be written. A
-    /// session ended as stolen becomes a new anonymous one holding the notice for the login
-    /// page (a fresh id: the old one is a tombstone).
+    /// Deals with what the session storage marked on the record, then says whether it may be
+    /// written. A session ended as stolen becomes a new anonymous one holding the notice for the
+    /// login page (a fresh id: the old one is a tombstone).
     async fn mode(&self) -> Result<Mode, SessionError> {
         if self.get_raw(hashed::ENDED_AS_STOLEN).await?.is_some() {
             self.session.clear().await;

@@ -257,9 +257,9 @@ pub async fn render_errors(
 }
 
 /// Middleware outside the session layer: the session storage failing is a 503 page, never a bare
-/// 500 (SECURITY.md #15). Failures while loading already arrive as [`WebError::Session`]; this
-/// catches the save at the end of the request, which tower-sessions answers with an empty 500
-/// of its own, dropping the page and its cookie.
+/// 500 (docs/security.md, "Failing closed"). Failures while loading already arrive as
+/// [`WebError::Session`]; this catches the save at the end of the request, which tower-sessions
+/// answers with an empty 500 of its own, dropping the page and its cookie.
 pub async fn fail_closed(
     axum::extract::State(site): axum::extract::State<Site>,
     request: axum::extract::Request,

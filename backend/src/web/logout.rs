@@ -1,5 +1,6 @@
-//! `POST /logout`: deletes the session from the session storage (a stolen id stops working), clears the
-//! cookie and the browser's cache of the site, revokes FusionAuth's refresh token, and goes home.
+//! `POST /logout`: deletes the session from the session storage (a stolen id stops working), clears
+//! the cookie and the browser's cache of the site, revokes FusionAuth's refresh token, and goes
+//! home.
 
 use super::guard::{CsrfField, CsrfFormIfSignedIn};
 use super::sign_out::sign_out;

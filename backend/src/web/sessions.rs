@@ -1,7 +1,7 @@
-//! `/sessions`: the signed-in user's sessions on this site (browser, address, when signed in,
-//! last active) with a sign-out button for each, "sign out all other sessions" and "sign out
-//! everywhere". Ending a session tombstones it in the session storage: that browser's cookie stops working
-//! on its next request. Each site lists only its own sessions (no single sign-on, no shared
+//! `/sessions`: the signed-in user's sessions on this site (browser, address, when signed in, last
+//! active) with a sign-out button for each, "sign out all other sessions" and "sign out
+//! everywhere". Ending a session tombstones it in the session storage: that browser's cookie stops
+//! working on its next request. Each site lists only its own sessions (no single sign-on, no shared
 //! sign-out).
 
 use super::guard::{CsrfField, SignedIn, UserForm, UserFormPage, WantsJson};

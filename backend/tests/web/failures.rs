@@ -1,6 +1,6 @@
 //! FusionAuth unreachable or misconfigured: existing sessions keep working, and a wrong API key
 //! is shown as "temporarily unavailable". (Down, slow or failing FusionAuth giving a generic 503
-//! and no session is SECURITY.md #15, in `security.rs`.)
+//! and no session is "Failing closed" in docs/security.md, tested in `security.rs`.)
 
 use crate::app::TestApp;
 use backend::stack::StackConfig;

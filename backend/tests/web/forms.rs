@@ -1,5 +1,5 @@
 //! State changes through forms: the cart and the posts, and their JSON views. (CSRF, origin
-//! checks and `next` are SECURITY.md's, tested in `security.rs`.)
+//! checks and `next` are properties of docs/security.md, tested in `security.rs`.)
 
 use crate::app::TestApp;
 use reqwest::StatusCode;

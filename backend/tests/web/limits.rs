@@ -1,6 +1,6 @@
-//! SECURITY.md #12: login attempts are rate-limited per client IP and per account; over the
-//! budget, `429 Too Many Requests` with an honest `Retry-After`; `X-Forwarded-For` counts only
-//! from a configured proxy.
+//! Login rate limits (docs/security.md): login attempts are rate-limited per client IP and per
+//! account; over the budget, `429 Too Many Requests` with an honest `Retry-After`;
+//! `X-Forwarded-For` counts only from a configured proxy.
 
 use crate::app::{Browser, Page, TestApp, read};
 use backend::identity::totp;

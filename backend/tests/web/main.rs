@@ -1,5 +1,5 @@
-//! The Store and Forums over real HTTP, as a browser uses them: FLOW.md's steps, every login
-//! outcome, FusionAuth failures, CSRF, timeouts and persistence.
+//! The Store and Forums over real HTTP, as a browser uses them: the steps of docs/flow.md, every
+//! login outcome, FusionAuth failures, CSRF, timeouts and persistence.
 
 mod app;
 mod fail_closed;

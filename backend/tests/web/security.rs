@@ -1,13 +1,13 @@
-//! SECURITY.md, one test per property, each named after the property it proves (`pNN_…`, NN
-//! the line of the table). The lines whose tests live next to the code they check (the store,
-//! rate limits, timing) are listed at the end of the file.
+//! The properties of docs/security.md, one test each, named after what it proves. The properties
+//! whose tests live elsewhere (hashed session storage, rate limits, timing) are listed at the end
+//! of the file.
 
 use crate::app::{
     Browser, Page, TestApp, assert_cookie_attributes, hidden_field, read, session_records,
     sqlite_sessions,
 };
+use crate::hashed_sessions::{is_live, records, storage_key};
 use crate::logs::Logs;
-use crate::store::{is_live, records, store_key};
 use crate::stub::{Answer, FusionAuthStub};
 use backend::session::SessionPolicy;
 use backend::stack::{FusionAuth, StackConfig};
@@ -71,7 +71,7 @@ fn store_session(page: &Page) -> String {
         .to_owned()
 }
 
-// ----- 1 ----------------------------------------------------------------------------------------
+// ----- Session ids -------------------------------------------------------------------------------
 
 /// Fresh ids drawn for property 1: enough to see a biased bit.
 const FRESH_IDS: usize = 1000;
@@ -150,8 +150,8 @@ async fn session_ids_are_128_bit_random_and_garbage_gives_an_anonymous_session()
         );
     }
 
-    // No record under an id the attacker chose: the store gains the fresh session only, and
-    // the forged id stays unknown. A line is logged, without the id.
+    // No record under an id the attacker chose: the session storage gains the fresh session only,
+    // and the forged id stays unknown. A line is logged, without the id.
     let forged = format!(
         "store_session={}",
         URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
@@ -163,7 +163,7 @@ async fn session_ids_are_128_bit_random_and_garbage_gives_an_anonymous_session()
     let records = session_records(&db).await;
     assert_eq!(records.len(), before + 1, "one record, the fresh session's");
     let forged_id = &forged["store_session=".len()..];
-    let forged_key = store_key(forged_id).to_string();
+    let forged_key = storage_key(forged_id).to_string();
     assert!(
         records
             .iter()
@@ -194,7 +194,7 @@ async fn session_ids_are_128_bit_random_and_garbage_gives_an_anonymous_session()
     }
 }
 
-// ----- 2 and 13: a scenario with every kind of response ------------------------------------------
+// ----- Cookie attributes and No caching: a scenario with every kind of response ------------------
 
 /// The sites' idle timeout in the scenario: short, so that an expiry fits in a test.
 const SCENARIO_IDLE: Duration = Duration::from_secs(2);
@@ -382,7 +382,7 @@ async fn every_set_cookie_has_httponly_samesite_lax_path_and_no_domain() {
     assert!(https >= 3, "{https} removal cookies over https");
 }
 
-// ----- 3 ----------------------------------------------------------------------------------------
+// ----- Fixation ----------------------------------------------------------------------------------
 
 #[tokio::test]
 async fn fixation_a_planted_id_dies_at_login_and_another_user_gets_a_flushed_session() {
@@ -430,7 +430,7 @@ async fn fixation_a_planted_id_dies_at_login_and_another_user_gets_a_flushed_ses
         .assert_redirect_to(TO_LOGIN_FROM_CART);
 }
 
-// ----- 4 ----------------------------------------------------------------------------------------
+// ----- Idle timeout ------------------------------------------------------------------------------
 
 #[tokio::test]
 async fn idle_timeout_extended_by_reads() {
@@ -463,7 +463,7 @@ async fn idle_timeout_extended_by_reads() {
         .assert_redirect_to(TO_LOGIN_FROM_CART);
 }
 
-// ----- 5 ----------------------------------------------------------------------------------------
+// ----- Absolute timeout --------------------------------------------------------------------------
 
 #[tokio::test]
 async fn absolute_timeout_not_extended_by_activity() {
@@ -488,7 +488,7 @@ async fn absolute_timeout_not_extended_by_activity() {
     ended.assert_redirect_to(TO_LOGIN_FROM_CART);
 }
 
-// ----- 6 ----------------------------------------------------------------------------------------
+// ----- Expired or missing session ----------------------------------------------------------------
 
 /// Asserts what a page and a JSON request for `path` on `base` get without a valid session.
 async fn assert_sent_to_login(browser: &Browser, base: &str, path: &str, next: &str) {
@@ -536,9 +536,9 @@ async fn expired_session_pages_redirect_json_gets_401() {
     }
 }
 
-// ----- 7 ----------------------------------------------------------------------------------------
+// ----- Logout ------------------------------------------------------------------------------------
 
-/// True when some record in the store still holds a logged-in user.
+/// True when some record in the session storage still holds a logged-in user.
 async fn store_holds_a_user(db: &std::path::Path) -> bool {
     records(db)
         .await
@@ -599,7 +599,7 @@ async fn logout_post_only_with_csrf_deletes_record_clear_site_data_no_store() {
     assert_anonymous(&app.get_with_cookie(&app.store("/"), &stolen).await, "");
 }
 
-// ----- 9 ----------------------------------------------------------------------------------------
+// ----- CSRF and origin checks --------------------------------------------------------------------
 
 /// Asserts that a form posted to `url` with `fields` is refused (403) without the token, with a
 /// wrong one, and with the right one from another origin (`Origin`, or `Sec-Fetch-Site`).
@@ -775,7 +775,7 @@ async fn csrf_missing_token_403_and_other_origin_403() {
     assert_eq!(cart_items(&browser, &app).await.len(), cart.len() + 1);
 }
 
-// ----- 10 ---------------------------------------------------------------------------------------
+// ----- `next` redirects --------------------------------------------------------------------------
 
 /// Django's `test_bad_urls` for `url_has_allowed_host_and_scheme`, as it stands in
 /// django/django, tests/utils_tests/test_http.py (URLHasAllowedHostAndSchemeTests, at commit
@@ -921,7 +921,7 @@ fn any_accepted_next_stays_on_the_site() {
     });
 }
 
-// ----- 13 ---------------------------------------------------------------------------------------
+// ----- No caching --------------------------------------------------------------------------------
 
 #[tokio::test]
 async fn no_store_on_authenticated_pages_and_cookie_setting_responses() {
@@ -944,7 +944,7 @@ async fn no_store_on_authenticated_pages_and_cookie_setting_responses() {
     assert!(setting >= 6, "{setting} responses that set a cookie");
 }
 
-// ----- 15 ---------------------------------------------------------------------------------------
+// ----- Failing closed ----------------------------------------------------------------------------
 
 #[tokio::test]
 async fn identity_server_down_or_slow_gives_a_generic_503_and_no_session() {
@@ -999,24 +999,27 @@ async fn identity_server_down_or_slow_gives_a_generic_503_and_no_session() {
     }
 }
 
-// ----- The other lines -------------------------------------------------------------------------
+// ----- The other properties ----------------------------------------------------------------------
 //
-// Their tests sit next to the code they check, named `pNN_…` after the line they prove:
-// - 8: store.rs `logout_is_not_undone_by_a_request_in_flight`; across replicas sharing
+// Their tests sit next to the code they check:
+// - Logout and requests in flight: hashed_sessions.rs
+//   `logout_is_not_undone_by_a_request_in_flight`; across replicas sharing
 //   Redis, replicas.rs `a_logout_on_one_replica_is_not_undone_by_page_loads_in_flight_on_another`.
-// - 11: timing.rs `every_refused_login_has_the_same_status_body_cookies_and_median_time`,
+// - Identical login failures, timing included: timing.rs
+//   `every_refused_login_has_the_same_status_body_cookies_and_median_time`,
 //   `refusals_are_held_to_the_slowest_fusionauth_answer_so_fast_ones_do_not_stand_out`.
-// - 12: limits.rs `p12_…` (the 429 with `Retry-After`, per account across addresses, a forged
-//   `X-Forwarded-For` ignored, `Retry-After` honest) and the rest of that file.
-// - 14: sign_out.rs `p14_…` (the sessions page, signing one / all others / all out, only your
-//   own sessions, revalidation ending sessions after a lock, a password change, an expiry or a
-//   lost registration, once per interval, FusionAuth down); store.rs
-//   `the_session_index_lists_a_users_sessions_and_ends_them_everywhere_else`.
-// - 15, the session store's half: fail_closed.rs
-//   `a_failed_session_store_is_a_503_page_not_an_anonymous_fallback_and_recovers`; Redis
+// - Login rate limits: limits.rs (the 429 with `Retry-After`, per account across addresses, a
+//   forged `X-Forwarded-For` ignored, `Retry-After` honest) and the rest of that file.
+// - Sign out everywhere and revalidation: sign_out.rs (the sessions page, signing one / all others
+//   / all out, only your own sessions, revalidation ending sessions after a lock, a password
+//   change, an expiry or a lost registration, once per interval, FusionAuth down);
+//   hashed_sessions.rs `the_session_index_lists_a_users_sessions_and_ends_them_everywhere_else`.
+// - Failing closed, the session storage's half: fail_closed.rs
+//   `a_failed_session_storage_is_a_503_page_not_an_anonymous_fallback_and_recovers`; Redis
 //   killed and restarted under replicas: replicas.rs
 //   `redis_going_away_is_a_quick_503_and_sessions_carry_on_when_it_is_back`.
-// - Beyond: store.rs `beyond_a_store_dump_holds_no_usable_cookie`,
+// - Hashed ids in the store, Stolen-session detection: hashed_sessions.rs
+//   `beyond_a_session_storage_dump_holds_no_usable_cookie`,
 //   `beyond_a_retired_id_after_the_grace_period_ends_the_whole_session`; `cargo mutants` over
 //   the session and login code: backend/MUTANTS.md.
 // - Every parser of outside input, property-tested: untrusted.rs here, tui/tests/untrusted.rs.

@@ -391,7 +391,7 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-/// A well-formed answer for `status`, as FusionAuth gives it (FUSIONAUTH.md).
+/// A well-formed answer for `status`, as FusionAuth gives it (docs/identity-server.md).
 fn well_formed(status: u16) -> Value {
     let user = json!({
         "id": demo::ALICE_ID,
