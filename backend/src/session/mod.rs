@@ -102,6 +102,15 @@ pub struct SessionPolicy {
 }
 
 impl SessionPolicy {
+    /// Default of [`SessionPolicy::idle_timeout`], as `backend serve --idle-timeout` spells it.
+    pub const DEFAULT_IDLE_TIMEOUT: &'static str = "30m";
+    /// Default of [`SessionPolicy::absolute_timeout`] (`--absolute-timeout`).
+    pub const DEFAULT_ABSOLUTE_TIMEOUT: &'static str = "12h";
+    /// Default of [`SessionPolicy::rotation_interval`] (`--rotation-interval`).
+    pub const DEFAULT_ROTATION_INTERVAL: &'static str = "15m";
+    /// Default of [`SessionPolicy::rotation_grace`] (`--rotation-grace`).
+    pub const DEFAULT_ROTATION_GRACE: &'static str = "30s";
+
     /// How often a read may rewrite the session to extend it: a tenth of the idle timeout, at
     /// most a minute, so a busy page does not write on every request.
     pub fn touch_interval(&self) -> Duration {
@@ -110,14 +119,20 @@ impl SessionPolicy {
 }
 
 impl Default for SessionPolicy {
+    /// The `DEFAULT_…` constants: the flags of `backend serve` default to the same text.
     fn default() -> Self {
         Self {
-            idle_timeout: Duration::from_secs(30 * 60),
-            absolute_timeout: Duration::from_secs(12 * 60 * 60),
-            rotation_interval: Duration::from_secs(15 * 60),
-            rotation_grace: Duration::from_secs(30),
+            idle_timeout: default_duration(Self::DEFAULT_IDLE_TIMEOUT),
+            absolute_timeout: default_duration(Self::DEFAULT_ABSOLUTE_TIMEOUT),
+            rotation_interval: default_duration(Self::DEFAULT_ROTATION_INTERVAL),
+            rotation_grace: default_duration(Self::DEFAULT_ROTATION_GRACE),
         }
     }
+}
+
+/// A default written as its flag spells it, e.g. `30m`.
+pub fn default_duration(text: &'static str) -> Duration {
+    shared::duration::parse_duration(text).expect("every default duration parses")
 }
 
 /// What a logged-in session holds. Never a password.

@@ -46,9 +46,9 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use url::Url;
 use uuid::Uuid;
 
-/// How often a session's user is checked with FusionAuth unless configured (`backend serve
-/// --revalidate-interval`).
-pub const DEFAULT_REVALIDATE_INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// How often a session's user is checked with FusionAuth unless configured, as `backend serve
+/// --revalidate-interval` spells it.
+pub const DEFAULT_REVALIDATE_INTERVAL: &str = "5m";
 
 /// Where sessions are kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
