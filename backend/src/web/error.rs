@@ -195,18 +195,6 @@ pub fn encode(value: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn next_values_keep_slashes_and_escape_the_rest() {
-        assert_eq!(super::encode("/shopping-cart"), "/shopping-cart");
-        assert_eq!(
-            super::encode("/posts?page=2&x=%"),
-            "/posts%3Fpage%3D2%26x%3D%25"
-        );
-    }
-}
-
 /// Carries a [`WebError`] out of a handler to [`render_errors`], which knows the site.
 #[derive(Clone)]
 struct PendingError(std::sync::Arc<std::sync::Mutex<Option<WebError>>>);
@@ -284,5 +272,17 @@ fn unavailable_page(site: Site) -> MessagePage {
         layout: Layout::new(site, "Service unavailable"),
         message: "The service is temporarily unavailable. Please try again in a moment.".to_owned(),
         link: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_values_keep_slashes_and_escape_the_rest() {
+        assert_eq!(super::encode("/shopping-cart"), "/shopping-cart");
+        assert_eq!(
+            super::encode("/posts?page=2&x=%"),
+            "/posts%3Fpage%3D2%26x%3D%25"
+        );
     }
 }
