@@ -2,11 +2,15 @@
 
 use crate::identity::{IdentityConfig, IdentityServer, KickstartSource};
 use crate::session::SessionPolicy;
+use crate::stack::DEFAULT_FUSIONAUTH_TIMEOUT;
 use crate::stack::{FusionAuth, Stack, StackConfig, demo};
-use crate::web::{Limit, LoginLimits, SessionBackend, SiteConfig, TrustedProxies};
+use crate::web::{
+    DEFAULT_REVALIDATE_INTERVAL, Limit, LoginLimits, SessionBackend, SiteConfig, TrustedProxies,
+};
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 use shared::duration::parse_duration;
+use shared::paths;
 use shared::site::Site;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -51,11 +55,11 @@ pub struct ServeArgs {
     pub identity: IdentityArgs,
 
     /// Address the Store listens on.
-    #[arg(long, env = "STORE_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "STORE_ADDR", default_value_t = loopback(paths::store::DEFAULT_URL))]
     pub store_addr: SocketAddr,
 
     /// Address the Forums listen on.
-    #[arg(long, env = "FORUMS_ADDR", default_value = "127.0.0.1:8081")]
+    #[arg(long, env = "FORUMS_ADDR", default_value_t = loopback(paths::forums::DEFAULT_URL))]
     pub forums_addr: SocketAddr,
 
     /// The Store's public URL; default http://store.localhost:<port>. https makes its cookie
@@ -89,31 +93,31 @@ pub struct ServeArgs {
     pub forums_application_id: Uuid,
 
     /// Bound on each call to FusionAuth (e.g. 5s, 500ms).
-    #[arg(long, env = "FUSIONAUTH_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    #[arg(long, env = "FUSIONAUTH_TIMEOUT", default_value = DEFAULT_FUSIONAUTH_TIMEOUT, value_parser = parse_duration)]
     pub fusionauth_timeout: Duration,
 
     /// A session unused this long ends; each page load extends it (e.g. 30m, 20s).
-    #[arg(long, env = "IDLE_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
+    #[arg(long, env = "IDLE_TIMEOUT", default_value = SessionPolicy::DEFAULT_IDLE_TIMEOUT, value_parser = parse_duration)]
     pub idle_timeout: Duration,
 
     /// A session ends this long after login, however busy (e.g. 12h).
-    #[arg(long, env = "ABSOLUTE_TIMEOUT", default_value = "12h", value_parser = parse_duration)]
+    #[arg(long, env = "ABSOLUTE_TIMEOUT", default_value = SessionPolicy::DEFAULT_ABSOLUTE_TIMEOUT, value_parser = parse_duration)]
     pub absolute_timeout: Duration,
 
     /// A session's id is replaced this often while it is used (e.g. 15m; 0 turns rotation off).
-    #[arg(long, env = "ROTATION_INTERVAL", default_value = "15m", value_parser = parse_duration)]
+    #[arg(long, env = "ROTATION_INTERVAL", default_value = SessionPolicy::DEFAULT_ROTATION_INTERVAL, value_parser = parse_duration)]
     pub rotation_interval: Duration,
 
     /// How long a replaced session id still works for requests under way; used later, it ends
     /// the session as stolen (e.g. 30s).
-    #[arg(long, env = "ROTATION_GRACE", default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, env = "ROTATION_GRACE", default_value = SessionPolicy::DEFAULT_ROTATION_GRACE, value_parser = parse_duration)]
     pub rotation_grace: Duration,
 
     /// Where sessions are kept: sqlite (in each site's database; survives restarts), memory,
     /// or a Redis/Valkey URL (redis://host:6379/0, rediss://…, redis-cluster://…) that replicas
     /// of each site share, with their login rate limits.
-    #[arg(long, env = "SESSION_STORE", default_value = "sqlite", value_parser = parse_session_store)]
-    pub session_store: SessionStoreArg,
+    #[arg(long = "session-store", env = "SESSION_STORE", default_value = "sqlite", value_parser = parse_session_backend)]
+    pub sessions: SessionBackendArg,
 
     /// Put before every Redis key (then `store:` or `forums:`), to share one Redis between
     /// deployments, e.g. `staging:`.
@@ -128,11 +132,11 @@ pub struct ServeArgs {
 
     /// Login attempts allowed per client IP (IPv6: per /64), e.g. 20/min, 100/h, 10/30s, or
     /// off. The count is also the largest burst; attempts then refill evenly over the period.
-    #[arg(long, env = "LOGIN_RATE_IP", default_value = "20/min")]
+    #[arg(long, env = "LOGIN_RATE_IP", default_value_t = Limit(LoginLimits::default().per_ip))]
     pub login_rate_ip: Limit,
 
     /// Login attempts allowed per account (the login id, case-folded), from any address.
-    #[arg(long, env = "LOGIN_RATE_ACCOUNT", default_value = "5/min")]
+    #[arg(long, env = "LOGIN_RATE_ACCOUNT", default_value_t = Limit(LoginLimits::default().per_account))]
     pub login_rate_account: Limit,
 
     /// A reverse proxy (address or CIDR network) whose X-Forwarded-For is believed; repeat
@@ -149,7 +153,7 @@ pub struct ServeArgs {
     /// How often a signed-in user is checked with FusionAuth; a user locked, expired, no
     /// longer registered for the site or whose password changed is signed out (e.g. 5m; 0
     /// turns it off).
-    #[arg(long, env = "REVALIDATE_INTERVAL", default_value = "5m", value_parser = parse_duration)]
+    #[arg(long, env = "REVALIDATE_INTERVAL", default_value = DEFAULT_REVALIDATE_INTERVAL, value_parser = parse_duration)]
     pub revalidate_interval: Duration,
 }
 
@@ -217,10 +221,10 @@ impl ServeArgs {
                 public_url: public_url.clone(),
                 application_id,
                 database_url,
-                sessions: match &self.session_store {
-                    SessionStoreArg::Memory => SessionBackend::Memory,
-                    SessionStoreArg::Sqlite => SessionBackend::Sqlite,
-                    SessionStoreArg::Redis(url) => SessionBackend::Redis {
+                sessions: match &self.sessions {
+                    SessionBackendArg::Memory => SessionBackend::Memory,
+                    SessionBackendArg::Sqlite => SessionBackend::Sqlite,
+                    SessionBackendArg::Redis(url) => SessionBackend::Redis {
                         url: url.clone(),
                         prefix: format!("{}{}:", self.redis_prefix, site.label()),
                     },
@@ -254,9 +258,19 @@ impl ServeArgs {
     }
 }
 
+/// The loopback address on the port of `url`, one of the default public URLs: a site listens
+/// where its default URL points.
+fn loopback(url: &str) -> SocketAddr {
+    let port = Url::parse(url)
+        .ok()
+        .and_then(|url| url.port())
+        .expect("the default URLs name their port");
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
 /// `--session-store`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SessionStoreArg {
+pub enum SessionBackendArg {
     /// `memory`.
     Memory,
     /// `sqlite`.
@@ -266,11 +280,11 @@ pub enum SessionStoreArg {
 }
 
 /// Parses `--session-store`: `sqlite`, `memory` or a Redis URL.
-pub fn parse_session_store(text: &str) -> Result<SessionStoreArg, String> {
+pub fn parse_session_backend(text: &str) -> Result<SessionBackendArg, String> {
     match text.trim() {
-        "sqlite" => Ok(SessionStoreArg::Sqlite),
-        "memory" => Ok(SessionStoreArg::Memory),
-        url if crate::redis::is_redis_url(url) => Ok(SessionStoreArg::Redis(url.to_owned())),
+        "sqlite" => Ok(SessionBackendArg::Sqlite),
+        "memory" => Ok(SessionBackendArg::Memory),
+        url if crate::redis::is_redis_url(url) => Ok(SessionBackendArg::Redis(url.to_owned())),
         // clap shows the value given beside this message.
         _ => Err(
             "not a session store: use sqlite, memory or a Redis URL such as \
@@ -288,7 +302,7 @@ pub struct IdentityArgs {
         long,
         visible_alias = "identity-addr",
         env = "IDENTITY_ADDR",
-        default_value = "127.0.0.1:9011"
+        default_value_t = loopback(paths::IDENTITY_DEFAULT_URL)
     )]
     pub addr: SocketAddr,
 
@@ -321,19 +335,6 @@ pub struct IdentityArgs {
     /// kept in the database.
     #[arg(long, env = "IDENTITY_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
-}
-
-impl Default for IdentityArgs {
-    fn default() -> Self {
-        Self {
-            addr: SocketAddr::from(([127, 0, 0, 1], 9011)),
-            data_dir: PathBuf::from("data"),
-            database: None,
-            kickstart: None,
-            no_kickstart: false,
-            jwt_secret: None,
-        }
-    }
 }
 
 impl IdentityArgs {

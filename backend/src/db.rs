@@ -71,14 +71,6 @@ impl Db {
         }
     }
 
-    /// The PostgreSQL pool, if this is PostgreSQL.
-    pub fn as_postgres(&self) -> Option<&PgPool> {
-        match self {
-            Self::Sqlite(_) => None,
-            Self::Postgres(pool) => Some(pool),
-        }
-    }
-
     /// Runs the migrations written for this database.
     pub async fn migrate(
         &self,

@@ -1,5 +1,6 @@
-//! The backend: the Store and Forums web apps (step 2) and the local FusionAuth-compatible
-//! identity server they log users in against.
+//! The backend: the Store and Forums web apps, which log users in with a native login form
+//! against FusionAuth and keep them signed in with server-side sessions, and the local
+//! FusionAuth-compatible identity server they can log users in against.
 //!
 //! `main.rs` is a shim over [`cli`]; tests and the TUI start the same servers through this
 //! library, on port 0.

@@ -4,6 +4,7 @@
 use crate::fusionauth::{FusionAuthClient, FusionAuthConfig};
 use crate::identity::{IdentityConfig, IdentityServer};
 pub use crate::session::SessionPolicy;
+use crate::session::default_duration;
 use crate::web::{
     DEFAULT_REVALIDATE_INTERVAL, LoginLimits, SessionBackend, SiteConfig, TrustedProxies, WebServer,
 };
@@ -60,6 +61,10 @@ pub enum FusionAuth {
     External(Url),
 }
 
+/// Bound on each FusionAuth call unless configured, as `backend serve --fusionauth-timeout`
+/// spells it.
+pub const DEFAULT_FUSIONAUTH_TIMEOUT: &str = "5s";
+
 /// How to run the stack.
 #[derive(Clone, Debug)]
 pub struct StackConfig {
@@ -95,13 +100,13 @@ impl StackConfig {
             login_limits: LoginLimits::generous(),
             trusted_proxies: TrustedProxies::default(),
             refusal_floor: Duration::ZERO,
-            revalidate_interval: DEFAULT_REVALIDATE_INTERVAL,
+            revalidate_interval: default_duration(DEFAULT_REVALIDATE_INTERVAL),
         };
         Self {
             fusionauth: FusionAuth::Embedded(IdentityConfig::ephemeral()),
             api_key: SecretString::from(demo::API_KEY),
             tenant_id: None,
-            fusionauth_timeout: Duration::from_secs(5),
+            fusionauth_timeout: default_duration(DEFAULT_FUSIONAUTH_TIMEOUT),
             store: site(Site::Store, demo::STORE_APPLICATION_ID),
             forums: site(Site::Forums, demo::FORUMS_APPLICATION_ID),
         }

@@ -1,11 +1,11 @@
-//! Load benchmarks of the Store: authenticated page loads per session store, as the number of
+//! Load benchmarks of the Store: authenticated page loads per session storage, as the number of
 //! stored sessions grows, the memory each stored session takes, and `POST /login` end to end.
 //!
 //! Run: `cargo bench -p backend --bench load` (memory and SQLite), or `bash bench/run`, which
 //! also starts a Redis of its own and passes `--redis-url`. Options (after `--`):
 //!
 //! ```text
-//! --stores memory,sqlite,redis   which session stores (default: memory,sqlite, and redis with a URL)
+//! --stores memory,sqlite,redis   which session storage (default: memory,sqlite, and redis with a URL)
 //! --redis-url redis://…          a Redis for the benchmark alone (env BENCH_REDIS_URL): it must
 //!                                be empty at the start, and is left full (bench/run stops it)
 //! --sizes 1000,100000,1000000    stored sessions at each level (default)
@@ -47,7 +47,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// The prefix of the Store's keys in the benchmark's Redis.
 const REDIS_PREFIX: &str = "bench:store:";
 
-/// A session store under test.
+/// A session storage under test.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Kind {
     Memory,
@@ -79,7 +79,7 @@ impl Kind {
 /// The command line.
 #[derive(Debug)]
 struct Options {
-    stores: Vec<Kind>,
+    storages: Vec<Kind>,
     redis_url: Option<String>,
     sizes: Vec<usize>,
     runs: usize,
@@ -94,7 +94,7 @@ struct Options {
 impl Options {
     fn parse() -> anyhow::Result<Self> {
         let mut options = Self {
-            stores: Vec::new(),
+            storages: Vec::new(),
             redis_url: std::env::var("BENCH_REDIS_URL").ok(),
             sizes: vec![1_000, 100_000, 1_000_000],
             runs: 5,
@@ -151,7 +151,7 @@ impl Options {
             }
         });
         for name in stores.split(',').map(str::trim) {
-            options.stores.push(match name {
+            options.storages.push(match name {
                 "memory" => Kind::Memory,
                 "sqlite" => Kind::Sqlite,
                 "redis" if options.redis_url.is_some() => Kind::Redis,
@@ -197,8 +197,8 @@ fn main() -> anyhow::Result<()> {
         )
     };
     let mut report = measure::Report::default();
-    for kind in &options.stores {
-        let result = bench_store(
+    for kind in &options.storages {
+        let result = bench_storage(
             &options,
             kind,
             dir.path(),
@@ -208,15 +208,15 @@ fn main() -> anyhow::Result<()> {
             &client,
         )
         .with_context(|| format!("the {} store", kind.name()))?;
-        report.stores.push(result);
+        report.storages.push(result);
     }
     server.block_on(identity.stop())?;
     print!("{}", report.markdown(options.connections));
     Ok(())
 }
 
-/// Everything measured on one session store.
-fn bench_store(
+/// Everything measured on one session storage.
+fn bench_storage(
     options: &Options,
     kind: &Kind,
     dir: &Path,
@@ -224,7 +224,7 @@ fn bench_store(
     identity: SocketAddr,
     server: &Runtime,
     client: &Runtime,
-) -> anyhow::Result<measure::StoreResult> {
+) -> anyhow::Result<measure::StorageResult> {
     let database_url = format!("sqlite://{}/store-{}.db", dir.display(), kind.name());
     let mut config = StackConfig::ephemeral().store;
     config.database_url = database_url.clone();
@@ -266,7 +266,7 @@ fn bench_store(
             .context("the logged-in session is in the store")
     })?;
 
-    let mut result = measure::StoreResult::new(kind.name());
+    let mut result = measure::StorageResult::new(kind.name());
     let mut stored = 0;
     for &size in &options.sizes {
         let add = size.saturating_sub(stored);
@@ -275,8 +275,8 @@ fn bench_store(
         let target = match &footprint {
             Footprint::Sqlite(pool) => seed::Target::Sqlite(pool),
             // A write is a round trip to Redis: many in flight.
-            Footprint::Redis(_) => seed::Target::Store { in_flight: 256 },
-            Footprint::Rss => seed::Target::Store { in_flight: 16 },
+            Footprint::Redis(_) => seed::Target::SiteSessions { in_flight: 256 },
+            Footprint::Rss => seed::Target::SiteSessions { in_flight: 16 },
         };
         server.block_on(seed::seed(target, site.sessions(), &template, add))?;
         let seeding = started.elapsed();

@@ -1,4 +1,4 @@
-//! What is measured besides the load itself (a store's footprint, PBKDF2 alone), and the
+//! What is measured besides the load itself (a session storage's footprint, PBKDF2 alone), and the
 //! Markdown report of medians and ratios.
 
 use crate::Kind;
@@ -38,9 +38,9 @@ pub fn pbkdf2_ms(count: usize) -> f64 {
     median(&mut times)
 }
 
-/// How much room a store's sessions take.
+/// How much room a session storage's sessions take.
 pub enum Footprint {
-    /// The process's resident set (the memory store lives in it).
+    /// The process's resident set (the memory storage lives in it).
     Rss,
     /// The SQLite database's pages (sessions and the per-user index), after a checkpoint.
     Sqlite(sqlx::SqlitePool),
@@ -201,18 +201,18 @@ pub struct LoginRound {
     pub concurrent: Sample,
 }
 
-/// Everything measured on one store.
-pub struct StoreResult {
-    pub store: &'static str,
+/// Everything measured on one session storage.
+pub struct StorageResult {
+    pub storage: &'static str,
     pub levels: Vec<Level>,
     pub growth: Vec<Growth>,
     pub logins: Vec<LoginRound>,
 }
 
-impl StoreResult {
-    pub fn new(store: &'static str) -> Self {
+impl StorageResult {
+    pub fn new(storage: &'static str) -> Self {
         Self {
-            store,
+            storage,
             levels: Vec::new(),
             growth: Vec::new(),
             logins: Vec::new(),
@@ -227,14 +227,14 @@ impl StoreResult {
 /// The whole benchmark.
 #[derive(Default)]
 pub struct Report {
-    pub stores: Vec<StoreResult>,
+    pub storages: Vec<StorageResult>,
 }
 
 impl Report {
     pub fn markdown(&self, connections: usize) -> String {
         let mut out = String::new();
         let runs = self
-            .stores
+            .storages
             .first()
             .and_then(|s| s.levels.first())
             .map_or(0, |l| l.cart.len());
@@ -246,14 +246,17 @@ impl Report {
             "| store | stored sessions | `GET /` req/s (ceiling) | `GET /shopping-cart` req/s | cart / ceiling | cart p50 | cart p99 | cart vs first level | `GET /` p50 / p99 | `GET /` signed in req/s | signed in / ceiling | cores (cart): server / load generator / others | errors |\n\
              | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
         );
-        for store in &self.stores {
-            let first = store.levels.first().map(|l| med(&l.cart, |s| s.throughput));
-            for level in &store.levels {
+        for storage in &self.storages {
+            let first = storage
+                .levels
+                .first()
+                .map(|l| med(&l.cart, |s| s.throughput));
+            for level in &storage.levels {
                 let cart = med(&level.cart, |s| s.throughput);
                 let _ = writeln!(
                     out,
                     "| {} | {} | {:.0} | {:.0} | {:.2} | {:.2} ms | {:.2} ms | {:.2} | {:.2} / {:.2} ms | {:.0} | {:.2} | {:.1} / {:.1} / {:.1} | {} |",
-                    store.store,
+                    storage.storage,
                     level.stored,
                     med(&level.home, |s| s.throughput),
                     cart,
@@ -278,18 +281,18 @@ impl Report {
              | store | measured as | sessions | growth | per session | seeding rate |\n\
              | --- | --- | --- | ---: | ---: | ---: |\n",
         );
-        for store in &self.stores {
-            let what = match store.store {
+        for storage in &self.storages {
+            let what = match storage.storage {
                 "memory" => "process RSS",
                 "sqlite" => "SQLite pages (page_count × page_size)",
                 _ => "Redis `used_memory`",
             };
-            for growth in &store.growth {
+            for growth in &storage.growth {
                 let added = growth.to - growth.from;
                 let _ = writeln!(
                     out,
                     "| {} | {what} | {} → {} | {:.1} MiB | {:.0} B | {:.0}/s |",
-                    store.store,
+                    storage.storage,
                     growth.from,
                     growth.to,
                     growth.bytes as f64 / (1024.0 * 1024.0),
@@ -300,29 +303,29 @@ impl Report {
         }
 
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
-        let rounds = self.stores.first().map_or(0, |s| s.logins.len());
+        let rounds = self.storages.first().map_or(0, |s| s.logins.len());
         let _ = writeln!(
             out,
             "\n### `POST /login` end to end: the Store's form post → FusionAuth `/api/login` → session (medians of {rounds} rounds)\n\n\
              | store | PBKDF2 alone | `/api/login` alone | `POST /login`, one at a time | of which FusionAuth (`Server-Timing`) | `POST /login` ÷ PBKDF2 | `/api/login` ÷ PBKDF2 | {connections} at once: logins/s | ÷ ({cores} cores ÷ PBKDF2) | p50 | p99 | errors |\n\
              | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
         );
-        for store in &self.stores {
+        for storage in &self.storages {
             let _ = writeln!(
                 out,
                 "| {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} | {:.2} | {:.0} | {:.2} | {:.0} ms | {:.0} ms | {} |",
-                store.store,
-                store.login(|r| r.pbkdf2_ms),
-                store.login(|r| r.api_login_ms),
-                store.login(|r| r.sequential.p50_ms),
-                store.login(|r| r.fusionauth_ms),
-                store.login(|r| r.sequential.p50_ms / r.pbkdf2_ms),
-                store.login(|r| r.api_login_ms / r.pbkdf2_ms),
-                store.login(|r| r.concurrent.throughput),
-                store.login(|r| r.concurrent.throughput / (cores * 1000.0 / r.pbkdf2_ms)),
-                store.login(|r| r.concurrent.p50_ms),
-                store.login(|r| r.concurrent.p99_ms),
-                store
+                storage.storage,
+                storage.login(|r| r.pbkdf2_ms),
+                storage.login(|r| r.api_login_ms),
+                storage.login(|r| r.sequential.p50_ms),
+                storage.login(|r| r.fusionauth_ms),
+                storage.login(|r| r.sequential.p50_ms / r.pbkdf2_ms),
+                storage.login(|r| r.api_login_ms / r.pbkdf2_ms),
+                storage.login(|r| r.concurrent.throughput),
+                storage.login(|r| r.concurrent.throughput / (cores * 1000.0 / r.pbkdf2_ms)),
+                storage.login(|r| r.concurrent.p50_ms),
+                storage.login(|r| r.concurrent.p99_ms),
+                storage
                     .logins
                     .iter()
                     .map(|r| r.sequential.errors + r.concurrent.errors)

@@ -1,11 +1,12 @@
-//! Filling a store with sessions quickly: copies of a real login's record, each under a fresh
-//! id and user id. Memory and Redis go through the site's session store (what a login calls,
-//! many at once, so that Redis's round trips overlap); SQLite, where that costs a transaction
-//! per write (about 2,000 a second), gets the same rows written directly in large transactions. Either way a sample is read back through the site's store
-//! (record and per-user index) to prove the rows are what the app would have written.
+//! Filling session storage with sessions quickly: copies of a real login's record, each under a
+//! fresh id and user id. Memory and Redis go through the site's sessions (what a login calls, many
+//! at once, so that Redis's round trips overlap); SQLite, where that costs a transaction per write
+//! (about 2,000 a second), gets the same rows written directly in large transactions. Either way a
+//! sample is read back through the site's sessions (record and per-user index) to prove the rows
+//! are what the app would have written.
 
 use anyhow::{Context as _, ensure};
-use backend::session::{ClientInfo, SessionKey, SessionUser, SiteStore};
+use backend::session::{ClientInfo, SessionKey, SessionUser, SiteSessions};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::HashMap;
@@ -14,9 +15,9 @@ use tower_sessions::session::{Id, Record};
 
 /// Where seeded records go.
 pub enum Target<'a> {
-    /// Through [`SiteStore`]'s `create`, as a login does, `in_flight` at once.
-    Store { in_flight: usize },
-    /// Straight into the SQLite tables the store and its index use.
+    /// Through [`SiteSessions`]'s `create`, as a login does, `in_flight` at once.
+    SiteSessions { in_flight: usize },
+    /// Straight into the SQLite tables the session storage and its index use.
     Sqlite(&'a SqlitePool),
 }
 
@@ -42,24 +43,29 @@ fn copy(template: &HashMap<String, Value>) -> (HashMap<String, Value>, String) {
     (data, user_id)
 }
 
-/// Adds `count` sessions like `template` to `target`, then checks a few through `store`.
+/// Adds `count` sessions like `template` to `target`, then checks a few through `sessions`.
 pub async fn seed(
     target: Target<'_>,
-    store: &SiteStore,
+    sessions: &SiteSessions,
     template: &Record,
     count: usize,
 ) -> anyhow::Result<()> {
     let sample = match target {
-        Target::Store { in_flight } => through_store(store, template, count, in_flight).await?,
+        Target::SiteSessions { in_flight } => {
+            through_site_sessions(sessions, template, count, in_flight).await?
+        }
         Target::Sqlite(pool) => sqlite(pool, template, count).await?,
     };
     for (id, user_id) in sample {
-        let record = store.load(&id).await?.context("a seeded session loads")?;
+        let record = sessions
+            .load(&id)
+            .await?
+            .context("a seeded session loads")?;
         let loaded = record.data["user"]["user"]["id"]
             .as_str()
             .unwrap_or_default();
         ensure!(loaded == user_id, "a seeded session has its user");
-        let listed = store.sessions_of(&user_id, None).await?;
+        let listed = sessions.sessions_of(&user_id, None).await?;
         ensure!(
             listed.len() == 1,
             "a seeded session is in the per-user index"
@@ -68,8 +74,8 @@ pub async fn seed(
     Ok(())
 }
 
-async fn through_store(
-    store: &SiteStore,
+async fn through_site_sessions(
+    sessions: &SiteSessions,
     template: &Record,
     count: usize,
     tasks_n: usize,
@@ -78,7 +84,7 @@ async fn through_store(
     let mut tasks = Vec::new();
     for task in 0..tasks_n {
         let n = count / tasks_n + usize::from(task < count % tasks_n);
-        let (store, template) = (store.clone(), template.data.clone());
+        let (sessions, template) = (sessions.clone(), template.data.clone());
         tasks.push(tokio::spawn(async move {
             let mut last = None;
             for _ in 0..n {
@@ -88,7 +94,7 @@ async fn through_store(
                     data,
                     expiry_date: expiry,
                 };
-                store.create(&mut record).await?;
+                sessions.create(&mut record).await?;
                 last = Some((record.id, user_id));
             }
             anyhow::Ok(last)
@@ -101,7 +107,7 @@ async fn through_store(
     Ok(sample.into_iter().take(3).collect())
 }
 
-/// The rows `SecureStore` over `tower_sessions_sqlx_store::SqliteStore` writes for a new
+/// The rows `HashedSessions` over `tower_sessions_sqlx_store::SqliteStore` writes for a new
 /// session: the record under the hash of its id (MessagePack, as the sqlx store encodes it) in
 /// `tower_sessions`, and its entry in `session_index`.
 async fn sqlite(pool: &SqlitePool, template: &Record, count: usize) -> anyhow::Result<Vec<Seeded>> {
@@ -135,7 +141,7 @@ async fn sqlite(pool: &SqlitePool, template: &Record, count: usize) -> anyhow::R
                     .and_then(|c| serde_json::from_value(c.clone()).ok())
                     .unwrap_or_default();
                 let stored = Record {
-                    id: key.as_store_id(),
+                    id: key.as_storage_id(),
                     data,
                     expiry_date: expiry,
                 };

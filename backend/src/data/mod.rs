@@ -42,7 +42,7 @@ impl Data {
         })
     }
 
-    /// The database, shared with the session store that lives in it.
+    /// The database, shared with the SQLite session storage that lives in it.
     pub fn db(&self) -> &Db {
         &self.db
     }

@@ -1,5 +1,5 @@
 //! The per-user index of live sessions: which sessions a user has, from where, last seen when.
-//! It lets a user list their sessions and sign out everywhere. Kept by [`super::SecureStore`]
+//! It lets a user list their sessions and sign out everywhere. Kept by [`super::HashedSessions`]
 //! on every write, so it follows logins, touches, rotations, logouts and expiry.
 
 use super::key::SessionKey;
@@ -30,7 +30,7 @@ pub(super) struct Entry {
 /// Where the index is kept: next to the sessions.
 #[derive(Clone, Debug)]
 pub enum SessionIndex {
-    /// In process memory, with [`super::Store::Memory`].
+    /// In process memory, with [`super::SessionStorage::Memory`].
     Memory(MemoryIndex),
     /// The `session_index` table of the site's database (`backend/migrations/app`).
     Sqlite(SqlitePool),

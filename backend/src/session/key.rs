@@ -1,4 +1,4 @@
-//! What the store is keyed by: a hash of the session id, never the id itself, and the salted
+//! What session storage is keyed by: a hash of the session id, never the id itself, and the salted
 //! ids that logs show instead of either.
 
 use rand::RngCore as _;
@@ -8,10 +8,10 @@ use std::str::FromStr;
 use std::sync::LazyLock;
 use tower_sessions::session::Id;
 
-/// The store's key for a session: the first 16 bytes of SHA-256 over the id's 16 bytes.
+/// The session storage's key for a session: the first 16 bytes of SHA-256 over the id's 16 bytes.
 ///
 /// The id is 128 random bits, so the hash needs no secret: nobody can find an id from its key,
-/// and a dump of the store holds keys only. Shown as 32 hex digits.
+/// and a dump of the session storage holds keys only. Shown as 32 hex digits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SessionKey(i128);
 
@@ -24,13 +24,13 @@ impl SessionKey {
         Self(i128::from_le_bytes(bytes))
     }
 
-    /// The key as the `Id` the inner store is given (and shows in a dump).
-    pub fn as_store_id(self) -> Id {
+    /// The key as the `Id` the inner storage is given (and shows in a dump).
+    pub fn as_storage_id(self) -> Id {
         Id(self.0)
     }
 
     /// A salted hash of the key for logs; the salt is per process, so log ids cannot be matched
-    /// against a store dump.
+    /// against a dump of the session storage.
     pub fn log_id(self) -> String {
         static SALT: LazyLock<[u8; 16]> = LazyLock::new(|| {
             let mut salt = [0u8; 16];
@@ -78,7 +78,7 @@ impl FromStr for SessionKey {
 }
 
 /// A salted hash of a session id for logs (never the id itself); the same as its key's
-/// [`SessionKey::log_id`], so the store and the handlers name a session alike.
+/// [`SessionKey::log_id`], so the session storage and the handlers name a session alike.
 pub fn log_id(id: &Id) -> String {
     SessionKey::of(id).log_id()
 }
@@ -91,7 +91,7 @@ mod tests {
     fn a_key_is_not_the_id_and_is_stable() {
         let id = Id::default();
         let key = SessionKey::of(&id);
-        assert_ne!(key.as_store_id(), id);
+        assert_ne!(key.as_storage_id(), id);
         assert_eq!(SessionKey::of(&id), key);
         assert_ne!(SessionKey::of(&Id::default()), key);
     }

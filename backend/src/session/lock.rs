@@ -1,4 +1,4 @@
-//! The locks that serialize writes to one session key. [`super::SecureStore`] reads a key's
+//! The locks that serialize writes to one session key. [`super::HashedSessions`] reads a key's
 //! state and writes what follows from it (a save only over a live record, a tombstone over
 //! whatever is there, a retired marker only over the live record being rotated); two writers
 //! interleaving there could bring an ended session back. One process serializes them on

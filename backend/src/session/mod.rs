@@ -1,16 +1,16 @@
 //! The typed session over tower-sessions: what a logged-in session holds, `login()` that cycles
 //! the id, `logout()` that ends the session, idle and absolute timeouts enforced server-side,
 //! reads that extend the idle timeout (a throttled touch), periodic id rotation, CSRF tokens,
-//! and the store every site's sessions sit in.
+//! and the storage every site's sessions sit in.
 //!
-//! # The store: [`SecureStore`] over a plain one
+//! # The storage: [`HashedSessions`] over a plain one
 //!
-//! tower-sessions hands the store the cookie's id and upserts on save. The wrapper changes three
-//! things, for any inner store (memory, SQLite, later Redis):
+//! tower-sessions hands the storage the cookie's id and upserts on save. The wrapper changes three
+//! things, for any inner storage (memory, SQLite or Redis):
 //!
-//! - **Keyed by a hash.** The inner store only sees [`SessionKey`]: SHA-256 of the id, cut to
+//! - **Keyed by a hash.** The inner storage only sees [`SessionKey`]: SHA-256 of the id, cut to
 //!   128 bits. Records come back to tower-sessions under the id the browser presented. A dump of
-//!   the store (a backup, a SQL injection, a shared Redis) holds no usable cookie. The ids are
+//!   the storage (a backup, a SQL injection, a shared Redis) holds no usable cookie. The ids are
 //!   128 random bits, so the hash needs no secret.
 //! - **Tombstones.** A request that loaded the session before a logout saves it after: an upsert
 //!   would bring the session back. So a delete writes a tombstone (expiring after the idle
@@ -39,17 +39,17 @@
 //!
 //! The wrapper also keeps the per-user [`SessionIndex`] (list sessions, sign out everywhere).
 
+mod hashed;
 mod index;
 pub mod key;
 mod lock;
-mod secure;
-mod store;
+mod storage;
 
+pub use hashed::{HashedSessions, MARKER};
 pub use index::{SessionIndex, SessionInfo};
 pub use key::{SessionKey, log_id};
 pub use lock::Locks;
-pub use secure::{MARKER, SecureStore};
-pub use store::{RedisSessions, Store};
+pub use storage::{RedisSessions, SessionStorage};
 
 use crate::clock::{millis, now_ms};
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -66,8 +66,8 @@ use subtle::ConstantTimeEq as _;
 use tower_sessions::Session;
 use tower_sessions::session_store;
 
-/// A site's store: [`SecureStore`] over the configured [`Store`].
-pub type SiteStore = SecureStore<Store>;
+/// A site's sessions: [`HashedSessions`] over the configured [`SessionStorage`].
+pub type SiteSessions = HashedSessions<SessionStorage>;
 
 /// Key of the logged-in user.
 const USER: &str = "user";
@@ -102,6 +102,15 @@ pub struct SessionPolicy {
 }
 
 impl SessionPolicy {
+    /// Default of [`SessionPolicy::idle_timeout`], as `backend serve --idle-timeout` spells it.
+    pub const DEFAULT_IDLE_TIMEOUT: &'static str = "30m";
+    /// Default of [`SessionPolicy::absolute_timeout`] (`--absolute-timeout`).
+    pub const DEFAULT_ABSOLUTE_TIMEOUT: &'static str = "12h";
+    /// Default of [`SessionPolicy::rotation_interval`] (`--rotation-interval`).
+    pub const DEFAULT_ROTATION_INTERVAL: &'static str = "15m";
+    /// Default of [`SessionPolicy::rotation_grace`] (`--rotation-grace`).
+    pub const DEFAULT_ROTATION_GRACE: &'static str = "30s";
+
     /// How often a read may rewrite the session to extend it: a tenth of the idle timeout, at
     /// most a minute, so a busy page does not write on every request.
     pub fn touch_interval(&self) -> Duration {
@@ -110,14 +119,20 @@ impl SessionPolicy {
 }
 
 impl Default for SessionPolicy {
+    /// The `DEFAULT_…` constants: the flags of `backend serve` default to the same text.
     fn default() -> Self {
         Self {
-            idle_timeout: Duration::from_secs(30 * 60),
-            absolute_timeout: Duration::from_secs(12 * 60 * 60),
-            rotation_interval: Duration::from_secs(15 * 60),
-            rotation_grace: Duration::from_secs(30),
+            idle_timeout: default_duration(Self::DEFAULT_IDLE_TIMEOUT),
+            absolute_timeout: default_duration(Self::DEFAULT_ABSOLUTE_TIMEOUT),
+            rotation_interval: default_duration(Self::DEFAULT_ROTATION_INTERVAL),
+            rotation_grace: default_duration(Self::DEFAULT_ROTATION_GRACE),
         }
     }
+}
+
+/// A default written as its flag spells it, e.g. `30m`.
+pub fn default_duration(text: &'static str) -> Duration {
+    shared::duration::parse_duration(text).expect("every default duration parses")
 }
 
 /// What a logged-in session holds. Never a password.
@@ -174,7 +189,7 @@ impl From<session_store::Error> for SessionError {
 pub struct AuthSession {
     session: Session,
     policy: SessionPolicy,
-    store: SiteStore,
+    sessions: SiteSessions,
     /// The request's `User-Agent` and client address, made into a [`ClientInfo`] only when the
     /// session is written (most requests do not write it).
     user_agent: Option<HeaderValue>,
@@ -195,9 +210,9 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthSession {
             .get::<SessionPolicy>()
             .copied()
             .ok_or(missing)?;
-        let store = parts
+        let sessions = parts
             .extensions
-            .get::<SiteStore>()
+            .get::<SiteSessions>()
             .cloned()
             .ok_or(missing)?;
         let ip = match parts.extensions.get::<ClientAddr>() {
@@ -210,7 +225,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthSession {
         Ok(Self {
             session,
             policy,
-            store,
+            sessions,
             user_agent: parts.headers.get(USER_AGENT).cloned(),
             ip,
         })
@@ -253,14 +268,14 @@ impl AuthSession {
             self.session.insert(CLIENT, &self.client()).await?;
         }
         if rotate && let Some(id) = self.session.id() {
-            // The new id is chosen when the response saves the session; the store then retires
-            // the old key (see the module doc).
+            // The new id is chosen when the response saves the session; the session storage then
+            // retires the old key (see the module doc).
             let old = SessionKey::of(&id);
             self.session.insert(ROTATED_AT, now).await?;
             self.session
-                .insert(secure::ROTATED_FROM, old.to_string())
+                .insert(hashed::ROTATED_FROM, old.to_string())
                 .await?;
-            secure::rotating(old, self.session.cycle_id()).await?;
+            hashed::rotating(old, self.session.cycle_id()).await?;
         }
         Ok(Some(user))
     }
@@ -280,8 +295,8 @@ impl AuthSession {
         Ok(())
     }
 
-    /// Logs out: ends the session in the store (a retired id ends its successor too) and clears
-    /// the cookie. Returns who it was.
+    /// Logs out: ends the session in the session storage (a retired id ends its successor too) and
+    /// clears the cookie. Returns who it was.
     pub async fn logout(&self) -> Result<Option<SessionUser>, SessionError> {
         let user = self.get::<SessionUser>(USER).await?;
         let id = self.log_id();
@@ -328,19 +343,19 @@ impl AuthSession {
     /// The user's live sessions on this site, most recently seen first, this one marked.
     pub async fn sessions(&self, user_id: &str) -> Result<Vec<SessionInfo>, SessionError> {
         let current = self.key().await?;
-        Ok(self.store.sessions_of(user_id, current).await?)
+        Ok(self.sessions.sessions_of(user_id, current).await?)
     }
 
     /// Signs out the user's session `key` (another browser's); false when it is not one of
     /// theirs or already ended.
     pub async fn end_other(&self, user_id: &str, key: SessionKey) -> Result<bool, SessionError> {
-        Ok(self.store.end_session(user_id, key).await?)
+        Ok(self.sessions.end_session(user_id, key).await?)
     }
 
     /// Signs out every session of the user but this one; returns how many ended.
     pub async fn end_others(&self, user_id: &str) -> Result<usize, SessionError> {
         let current = self.key().await?;
-        Ok(self.store.end_all(user_id, current).await?)
+        Ok(self.sessions.end_all(user_id, current).await?)
     }
 
     /// This session's CSRF token, created on first use (that creates an anonymous session,
@@ -404,7 +419,7 @@ impl AuthSession {
         Ok(flash)
     }
 
-    /// The store key of this request's session (its entry in the sessions list); while this
+    /// The storage key of this request's session (its entry in the sessions list); while this
     /// request rotates the id, the key being replaced.
     pub async fn key(&self) -> Result<Option<SessionKey>, SessionError> {
         Ok(match self.session.id() {
@@ -434,15 +449,15 @@ impl AuthSession {
 
     /// The key this request's rotation replaces, until the response stores the new id.
     async fn pending_rotation(&self) -> Result<Option<SessionKey>, SessionError> {
-        let old = self.get::<String>(secure::ROTATED_FROM).await?;
+        let old = self.get::<String>(hashed::ROTATED_FROM).await?;
         Ok(old.and_then(|key| key.parse().ok()))
     }
 
-    /// Ends the session this request started rotating: a login or logout in the same request
-    /// drops the new record, so the store would never retire the old key; it must end here.
+    /// Ends the session this request started rotating: a login or logout in the same request drops
+    /// the new record, so the session storage would never retire the old key; it must end here.
     async fn end_pending_rotation(&self) -> Result<(), SessionError> {
         if let Some(old) = self.pending_rotation().await? {
-            self.store.end_key(old).await?;
+            self.sessions.end_key(old).await?;
         }
         Ok(())
     }
@@ -451,17 +466,17 @@ impl AuthSession {
         Ok(self.session.get_value(key).await?)
     }
 
-    /// Deals with what the store marked on the record, then says whether it may be written. A
-    /// session ended as stolen becomes a new anonymous one holding the notice for the login
-    /// page (a fresh id: the old one is a tombstone).
+    /// Deals with what the session storage marked on the record, then says whether it may be
+    /// written. A session ended as stolen becomes a new anonymous one holding the notice for the
+    /// login page (a fresh id: the old one is a tombstone).
     async fn mode(&self) -> Result<Mode, SessionError> {
-        if self.get_raw(secure::ENDED_AS_STOLEN).await?.is_some() {
+        if self.get_raw(hashed::ENDED_AS_STOLEN).await?.is_some() {
             self.session.clear().await;
             self.session.cycle_id().await?;
             self.session.insert(FLASH, THEFT_NOTICE).await?;
             return Ok(Mode::Writable);
         }
-        Ok(match self.get_raw(secure::READ_ONLY).await? {
+        Ok(match self.get_raw(hashed::READ_ONLY).await? {
             Some(_) => Mode::ReadOnly,
             None => Mode::Writable,
         })
@@ -474,17 +489,17 @@ fn new_token() -> String {
 
 /// Deletes expired sessions every `period` for as long as the site runs. A failed round is
 /// logged and retried at the next period; a panic restarts the task (it is supervised).
-pub fn spawn_cleanup(store: SiteStore, period: Duration) -> tokio::task::JoinHandle<()> {
-    let store = Arc::new(store);
+pub fn spawn_cleanup(sessions: SiteSessions, period: Duration) -> tokio::task::JoinHandle<()> {
+    let sessions = Arc::new(sessions);
     tokio::spawn(async move {
         loop {
-            let store = store.clone();
+            let sessions = sessions.clone();
             let round = tokio::spawn(async move {
                 let mut ticker = tokio::time::interval(period);
                 ticker.tick().await;
                 loop {
                     ticker.tick().await;
-                    if let Err(error) = store.delete_expired().await {
+                    if let Err(error) = sessions.delete_expired().await {
                         tracing::warn!(%error, "deleting expired sessions failed; retrying next period");
                     }
                 }

@@ -1,15 +1,15 @@
 //! The Store's `/shopping-cart`: the user comes from the session (no call to FusionAuth), the
 //! cart from the site's database. HTML, or JSON for `Accept: application/json`.
 
-use super::guard::{form_user, require_user, wants_json};
+use super::guard::{CsrfField, SignedIn, UserForm, UserFormPage, WantsJson};
 use super::pages::{CartPage, CartRow, Layout, render};
 use super::{SiteState, WebError, see_other};
 use crate::data::CartError;
 use crate::session::AuthSession;
+use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
 use serde::Deserialize;
 use shared::model::{Cart, format_cents};
 use shared::paths::store;
@@ -18,13 +18,12 @@ use shared::paths::store;
 pub async fn show(
     State(state): State<SiteState>,
     auth: AuthSession,
-    uri: Uri,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    WantsJson(json): WantsJson,
 ) -> Result<Response, WebError> {
-    let user = require_user(&state, &auth, &uri, &headers).await?;
     let items = state.data.carts.items(&user.user.id).await?;
     let total_cents = items.iter().map(|i| i.line_total_cents).sum();
-    if wants_json(&headers) {
+    if json {
         let cart = Cart {
             user: user.user,
             items,
@@ -55,14 +54,21 @@ pub struct AddForm {
     quantity: String,
 }
 
+impl CsrfField for AddForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl UserFormPage for AddForm {
+    const PAGE: &'static str = store::CART;
+}
+
 /// Adds an item, then back to the cart.
 pub async fn add(
     State(state): State<SiteState>,
-    auth: AuthSession,
-    headers: HeaderMap,
-    Form(form): Form<AddForm>,
+    UserForm(user, form): UserForm<AddForm>,
 ) -> Result<Response, WebError> {
-    let user = form_user(&state, &auth, &headers, store::CART, &form.csrf_token).await?;
     let quantity = form.quantity.trim().parse::<u32>().map_err(|_| {
         WebError::BadRequest("The quantity must be a whole number from 1 to 99.".into())
     })?;
@@ -87,14 +93,21 @@ pub struct RemoveForm {
     sku: String,
 }
 
+impl CsrfField for RemoveForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl UserFormPage for RemoveForm {
+    const PAGE: &'static str = store::CART;
+}
+
 /// Removes an item, then back to the cart.
 pub async fn remove(
     State(state): State<SiteState>,
-    auth: AuthSession,
-    headers: HeaderMap,
-    Form(form): Form<RemoveForm>,
+    UserForm(user, form): UserForm<RemoveForm>,
 ) -> Result<Response, WebError> {
-    let user = form_user(&state, &auth, &headers, store::CART, &form.csrf_token).await?;
     match state
         .data
         .carts

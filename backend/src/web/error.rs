@@ -47,7 +47,7 @@ pub enum WebError {
     /// The shared login rate limits (Redis) cannot be reached: 503, never an uncounted attempt.
     #[error("login rate limits unavailable: {0}")]
     LimitsUnavailable(String),
-    /// The session store failed: 503, never an anonymous fallback.
+    /// The session storage failed: 503, never an anonymous fallback.
     #[error(transparent)]
     Session(#[from] SessionError),
     /// The site's database cannot be reached (see [`crate::db::is_unavailable`]): 503.
@@ -195,18 +195,6 @@ pub fn encode(value: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn next_values_keep_slashes_and_escape_the_rest() {
-        assert_eq!(super::encode("/shopping-cart"), "/shopping-cart");
-        assert_eq!(
-            super::encode("/posts?page=2&x=%"),
-            "/posts%3Fpage%3D2%26x%3D%25"
-        );
-    }
-}
-
 /// Carries a [`WebError`] out of a handler to [`render_errors`], which knows the site.
 #[derive(Clone)]
 struct PendingError(std::sync::Arc<std::sync::Mutex<Option<WebError>>>);
@@ -256,10 +244,10 @@ pub async fn render_errors(
     }
 }
 
-/// Middleware outside the session layer: the session store failing is a 503 page, never a bare
-/// 500 (SECURITY.md #15). Failures while loading already arrive as [`WebError::Session`]; this
-/// catches the save at the end of the request, which tower-sessions answers with an empty 500
-/// of its own, dropping the page and its cookie.
+/// Middleware outside the session layer: the session storage failing is a 503 page, never a bare
+/// 500 (docs/security.md, "Failing closed"). Failures while loading already arrive as
+/// [`WebError::Session`]; this catches the save at the end of the request, which tower-sessions
+/// answers with an empty 500 of its own, dropping the page and its cookie.
 pub async fn fail_closed(
     axum::extract::State(site): axum::extract::State<Site>,
     request: axum::extract::Request,
@@ -278,11 +266,23 @@ pub async fn fail_closed(
     render(status, &unavailable_page(site)).unwrap_or_else(|_| status.into_response())
 }
 
-/// The page of a 503 for a failed session store or database.
+/// The page of a 503 for a failed session storage or database.
 fn unavailable_page(site: Site) -> MessagePage {
     MessagePage {
         layout: Layout::new(site, "Service unavailable"),
         message: "The service is temporarily unavailable. Please try again in a moment.".to_owned(),
         link: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_values_keep_slashes_and_escape_the_rest() {
+        assert_eq!(super::encode("/shopping-cart"), "/shopping-cart");
+        assert_eq!(
+            super::encode("/posts?page=2&x=%"),
+            "/posts%3Fpage%3D2%26x%3D%25"
+        );
     }
 }

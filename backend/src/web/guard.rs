@@ -1,18 +1,147 @@
-//! Checks shared by the handlers: who is logged in, whether a form may change state (CSRF token
-//! and origin), whether the client wants JSON, and the client's address.
+//! What handlers ask for instead of checking it themselves, as axum extractors: who is signed in
+//! ([`SignedIn`], [`MaybeSignedIn`]), whether the client wants JSON ([`WantsJson`]), and
+//! state-changing forms whose origin and CSRF token were checked ([`UserForm`],
+//! [`CsrfFormIfSignedIn`]; the login forms' `LoginPost` also counts the attempt). A handler that
+//! leaves one out does not get the user or the form.
 
 use super::revalidate::revalidate;
 use super::{SiteState, WebError};
 use crate::session::{AuthSession, SessionUser};
+use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{ACCEPT, HOST, ORIGIN};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse as _, Response};
+use serde::de::DeserializeOwned;
+
+/// The signed-in user, revalidated with FusionAuth when due. Without one the request is
+/// answered [`WebError::LoginRequired`], to come back to the requested path.
+#[derive(Clone, Debug)]
+pub struct SignedIn(pub SessionUser);
+
+impl FromRequestParts<SiteState> for SignedIn {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &SiteState) -> Result<Self, WebError> {
+        let auth = session(parts, state).await?;
+        require_user(state, &auth, &parts.uri, &parts.headers)
+            .await
+            .map(Self)
+    }
+}
+
+/// The signed-in user if there is one (see [`SignedIn`]); pages anyone may see.
+#[derive(Clone, Debug)]
+pub struct MaybeSignedIn(pub Option<SessionUser>);
+
+impl FromRequestParts<SiteState> for MaybeSignedIn {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &SiteState) -> Result<Self, WebError> {
+        let auth = session(parts, state).await?;
+        signed_in(state, &auth).await.map(Self)
+    }
+}
+
+/// True when the client prefers JSON (`Accept: application/json`).
+#[derive(Clone, Copy, Debug)]
+pub struct WantsJson(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for WantsJson {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(wants_json(&parts.headers)))
+    }
+}
+
+/// A posted form that carries the session's CSRF token.
+pub trait CsrfField {
+    /// The `csrf_token` field as posted (empty when missing).
+    fn csrf_token(&self) -> &str;
+}
+
+/// A form only a signed-in user may post.
+pub trait UserFormPage: CsrfField {
+    /// The page the form is on: where the login sends a user who was signed out meanwhile.
+    const PAGE: &'static str;
+}
+
+/// A signed-in user's state-changing form: the user (or the login redirect back to the form's
+/// [`UserFormPage::PAGE`]), then the origin and CSRF checks of [`check_form`].
+#[derive(Debug)]
+pub struct UserForm<T>(pub SessionUser, pub T);
+
+impl<T> FromRequest<SiteState> for UserForm<T>
+where
+    T: DeserializeOwned + UserFormPage + Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &SiteState) -> Result<Self, Response> {
+        let (auth, headers, form) = parse_form::<T>(request, state).await?;
+        let checked = async {
+            let user = require_user(state, &auth, &Uri::from_static(T::PAGE), &headers).await?;
+            check_form(state, &headers, &auth, form.csrf_token()).await?;
+            Ok::<_, WebError>(user)
+        };
+        let user = checked.await.map_err(|e| e.into_response())?;
+        Ok(Self(user, form))
+    }
+}
+
+/// A form whose CSRF token is checked only while someone is signed in: logging out without a
+/// valid session protects nothing, and must still clear whatever is left.
+#[derive(Debug)]
+pub struct CsrfFormIfSignedIn<T>(pub T);
+
+impl<T> FromRequest<SiteState> for CsrfFormIfSignedIn<T>
+where
+    T: DeserializeOwned + CsrfField + Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &SiteState) -> Result<Self, Response> {
+        let (auth, headers, form) = parse_form::<T>(request, state).await?;
+        let checked = async {
+            if signed_in(state, &auth).await?.is_some() {
+                check_form(state, &headers, &auth, form.csrf_token()).await?;
+            }
+            Ok::<_, WebError>(())
+        };
+        checked.await.map_err(|e| e.into_response())?;
+        Ok(Self(form))
+    }
+}
+
+/// The request's session, its headers and its form, in that order of need: the form is read
+/// before any check, as an axum `Form` argument is.
+pub(super) async fn parse_form<T: DeserializeOwned>(
+    request: Request,
+    state: &SiteState,
+) -> Result<(AuthSession, HeaderMap, T), Response> {
+    let (mut parts, body) = request.into_parts();
+    let headers = parts.headers.clone();
+    let auth = session(&mut parts, state)
+        .await
+        .map_err(|e| e.into_response())?;
+    let Form(form) = Form::<T>::from_request(Request::from_parts(parts, body), state)
+        .await
+        .map_err(|e| e.into_response())?;
+    Ok((auth, headers, form))
+}
+
+/// The request's typed session.
+async fn session(parts: &mut Parts, state: &SiteState) -> Result<AuthSession, WebError> {
+    AuthSession::from_request_parts(parts, state)
+        .await
+        .map_err(|(_, reason)| WebError::Internal(anyhow::anyhow!(reason)))
+}
 
 /// The logged-in user, if the session is valid and (when due) FusionAuth still vouches for
 /// them: see [`AuthSession::user`] and [`revalidate`].
-pub async fn signed_in(
-    state: &SiteState,
-    auth: &AuthSession,
-) -> Result<Option<SessionUser>, WebError> {
+async fn signed_in(state: &SiteState, auth: &AuthSession) -> Result<Option<SessionUser>, WebError> {
     match auth.user().await? {
         Some(user) => revalidate(state, auth, user).await,
         None => Ok(None),
@@ -20,7 +149,7 @@ pub async fn signed_in(
 }
 
 /// The logged-in user ([`signed_in`]), or [`WebError::LoginRequired`] to come back to `uri`.
-pub async fn require_user(
+async fn require_user(
     state: &SiteState,
     auth: &AuthSession,
     uri: &Uri,
@@ -38,7 +167,7 @@ pub async fn require_user(
 }
 
 /// True when the client prefers JSON (`Accept: application/json`).
-pub fn wants_json(headers: &HeaderMap) -> bool {
+pub(super) fn wants_json(headers: &HeaderMap) -> bool {
     headers
         .get_all(ACCEPT)
         .iter()
@@ -49,23 +178,9 @@ pub fn wants_json(headers: &HeaderMap) -> bool {
         })
 }
 
-/// A logged-in user's state-changing form: the user (or the login redirect back to `page`),
-/// then the origin and CSRF checks of [`check_form`].
-pub async fn form_user(
-    state: &SiteState,
-    auth: &AuthSession,
-    headers: &HeaderMap,
-    page: &'static str,
-    token: &str,
-) -> Result<SessionUser, WebError> {
-    let user = require_user(state, auth, &Uri::from_static(page), headers).await?;
-    check_form(state, headers, auth, token).await?;
-    Ok(user)
-}
-
 /// A state-changing form: it must come from this site's own pages (origin) and carry this
 /// session's CSRF token.
-pub async fn check_form(
+pub(super) async fn check_form(
     state: &SiteState,
     headers: &HeaderMap,
     auth: &AuthSession,
@@ -82,7 +197,7 @@ pub async fn check_form(
 /// same-site (both `*.localhost`) but different origins, so `SameSite=Lax` alone would not stop
 /// one from posting to the other. Clients that send neither header (curl, older browsers) pass
 /// on the CSRF token alone.
-pub fn check_origin(state: &SiteState, headers: &HeaderMap) -> Result<(), WebError> {
+fn check_origin(state: &SiteState, headers: &HeaderMap) -> Result<(), WebError> {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
         && !matches!(site, "same-origin" | "none")
     {

@@ -4,7 +4,7 @@
 //! per client IP and per account. The password is never stored or logged.
 
 use super::client_ip::ClientIp;
-use super::guard::{check_form, wants_json};
+use super::guard::{CsrfField, check_form, parse_form, wants_json};
 use super::pages::{ChangePasswordPage, Layout, LoginPage, Notice, TwoFactorPage, render};
 use super::rate_limit::LimitError;
 use super::{NextPath, SiteState, WebError, see_other};
@@ -12,10 +12,11 @@ use crate::fusionauth::LoginOutcome;
 use crate::fusionauth::client::ChangePasswordOutcome;
 use crate::fusionauth::model::{LoginRequest, LoginResponse, TwoFactorLoginRequest, User};
 use crate::session::{AuthSession, SessionUser, THEFT_NOTICE};
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::RequestExt as _;
+use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::model::UserView;
 use shared::paths::{common, element};
@@ -81,6 +82,41 @@ async fn check_account(
     }
 }
 
+/// A post of one of the login forms: the attempt counted against the client's IP, then the
+/// origin and CSRF checks of [`check_form`]. `started` is when the checks began, for the refusal
+/// timing.
+#[derive(Debug)]
+pub struct LoginPost<T> {
+    form: T,
+    ip: IpAddr,
+    headers: HeaderMap,
+    started: Instant,
+}
+
+impl<T> FromRequest<SiteState> for LoginPost<T>
+where
+    T: DeserializeOwned + CsrfField + Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(mut request: Request, state: &SiteState) -> Result<Self, Response> {
+        let Ok(ClientIp(ip)) = request.extract_parts::<ClientIp>().await;
+        let (auth, headers, form) = parse_form::<T>(request, state).await?;
+        let started = Instant::now();
+        let checked = async {
+            check_ip(state, ip, &headers).await?;
+            check_form(state, &headers, &auth, form.csrf_token()).await
+        };
+        checked.await.map_err(|e| e.into_response())?;
+        Ok(Self {
+            form,
+            ip,
+            headers,
+            started,
+        })
+    }
+}
+
 /// Query of `GET /login`.
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
@@ -132,6 +168,12 @@ pub struct LoginForm {
     next: String,
 }
 
+impl CsrfField for LoginForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 impl std::fmt::Debug for LoginForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoginForm")
@@ -145,13 +187,14 @@ impl std::fmt::Debug for LoginForm {
 pub async fn submit(
     State(state): State<SiteState>,
     auth: AuthSession,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    post: LoginPost<LoginForm>,
 ) -> Result<Response, WebError> {
-    let started = Instant::now();
-    check_ip(&state, ip, &headers).await?;
-    check_form(&state, &headers, &auth, &form.csrf_token).await?;
+    let LoginPost {
+        form,
+        ip,
+        headers,
+        started,
+    } = post;
     let next = NextPath::parse(&form.next);
     let login_id = form.login_id.trim().to_owned();
     if login_id.is_empty() || form.password.is_empty() {
@@ -286,17 +329,24 @@ pub struct CodeForm {
     csrf_token: String,
 }
 
+impl CsrfField for CodeForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 /// `POST /login/two-factor`: completes a 242 through `POST /api/two-factor/login`.
 pub async fn two_factor_submit(
     State(state): State<SiteState>,
     auth: AuthSession,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<CodeForm>,
+    post: LoginPost<CodeForm>,
 ) -> Result<Response, WebError> {
-    let started = Instant::now();
-    check_ip(&state, ip, &headers).await?;
-    check_form(&state, &headers, &auth, &form.csrf_token).await?;
+    let LoginPost {
+        form,
+        ip,
+        headers,
+        started,
+    } = post;
     let Some(pending) = auth.get::<Pending>(PENDING_TWO_FACTOR).await? else {
         return Ok(see_other(common::LOGIN));
     };
@@ -359,16 +409,19 @@ pub struct NewPasswordForm {
     csrf_token: String,
 }
 
+impl CsrfField for NewPasswordForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 /// `POST /login/change-password`: completes a 203, then back to the login form.
 pub async fn change_password_submit(
     State(state): State<SiteState>,
     auth: AuthSession,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<NewPasswordForm>,
+    post: LoginPost<NewPasswordForm>,
 ) -> Result<Response, WebError> {
-    check_ip(&state, ip, &headers).await?;
-    check_form(&state, &headers, &auth, &form.csrf_token).await?;
+    let LoginPost { form, headers, .. } = post;
     let Some(pending) = auth.get::<Pending>(PENDING_CHANGE_PASSWORD).await? else {
         return Ok(see_other(common::LOGIN));
     };

@@ -1,5 +1,5 @@
 //! The Store and Forums web apps: one codebase, parameterized by [`Site`]. Each site has its own
-//! host, session cookie, session store and database; they share nothing but FusionAuth, which
+//! host, session cookie, session storage and database; they share nothing but FusionAuth, which
 //! they reach only through [`crate::fusionauth::FusionAuthClient`].
 
 mod cart;
@@ -17,6 +17,7 @@ mod rate_limit;
 mod refusal_timing;
 mod revalidate;
 mod sessions;
+mod sign_out;
 
 pub use client_ip::{ClientIp, TrustedProxies, parse_proxy};
 pub use error::WebError;
@@ -45,9 +46,9 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use url::Url;
 use uuid::Uuid;
 
-/// How often a session's user is checked with FusionAuth unless configured (`backend serve
-/// --revalidate-interval`).
-pub const DEFAULT_REVALIDATE_INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// How often a session's user is checked with FusionAuth unless configured, as `backend serve
+/// --revalidate-interval` spells it.
+pub const DEFAULT_REVALIDATE_INTERVAL: &str = "5m";
 
 /// Where sessions are kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -170,13 +171,13 @@ pub struct WebServer {
     site: Site,
     public_url: Url,
     serving: Serving,
-    sessions: session::SiteStore,
+    sessions: session::SiteSessions,
     cleanup: JoinHandle<()>,
     forget_idle_limits: JoinHandle<()>,
 }
 
 impl WebServer {
-    /// Opens the site's database and session store, binds, and serves.
+    /// Opens the site's database and session storage, binds, and serves.
     pub async fn start(config: SiteConfig, fusionauth: FusionAuthClient) -> anyhow::Result<Self> {
         let data = Data::connect(&config.database_url, config.site.label())
             .await
@@ -184,7 +185,7 @@ impl WebServer {
         let limits = config.login_limits;
         let (inner, index, locks, login_limiter) = match &config.sessions {
             SessionBackend::Memory => (
-                session::Store::Memory(Default::default()),
+                session::SessionStorage::Memory(Default::default()),
                 session::SessionIndex::memory(),
                 session::Locks::local(),
                 rate_limit::LoginLimiter::new(limits),
@@ -195,7 +196,7 @@ impl WebServer {
                      PostgreSQL --database use --session-store redis://… (or memory)",
                 )?;
                 (
-                    session::Store::sqlite(pool.clone()).await?,
+                    session::SessionStorage::sqlite(pool.clone()).await?,
                     session::SessionIndex::Sqlite(pool.clone()),
                     session::Locks::local(),
                     rate_limit::LoginLimiter::new(limits),
@@ -206,14 +207,14 @@ impl WebServer {
                     .await
                     .with_context(|| format!("{} sessions", config.site.name()))?;
                 (
-                    session::Store::redis(&redis),
+                    session::SessionStorage::redis(&redis),
                     session::SessionIndex::Redis(redis.clone()),
                     session::Locks::redis(redis.clone()),
                     rate_limit::LoginLimiter::shared(limits, redis),
                 )
             }
         };
-        let store = session::SecureStore::with_locks(inner, index, locks, config.policy);
+        let site_sessions = session::HashedSessions::with_locks(inner, index, locks, config.policy);
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("{} cannot listen on {}", config.site.name(), config.addr))?;
@@ -239,7 +240,7 @@ impl WebServer {
         let forget_idle_limits = spawn_forget_idle_limits(state.clone());
         let https = state.is_https();
         let cookie_name = config.site.session_cookie_name(https);
-        let sessions = SessionManagerLayer::new(store.clone())
+        let session_layer = SessionManagerLayer::new(site_sessions.clone())
             .with_name(cookie_name)
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
@@ -254,12 +255,12 @@ impl WebServer {
                 error::render_errors,
             ))
             .layer(axum::Extension(config.policy))
-            .layer(axum::Extension(store.clone()))
+            .layer(axum::Extension(site_sessions.clone()))
             .layer(middleware::from_fn_with_state(
                 config.trusted_proxies,
                 client_ip::client_addr,
             ))
-            .layer(sessions)
+            .layer(session_layer)
             .layer(middleware::from_fn_with_state(
                 config.site,
                 error::fail_closed,
@@ -280,14 +281,16 @@ impl WebServer {
             .layer(tower_http::trace::TraceLayer::new_for_http())
             .with_state(state);
         let serving = Serving::spawn(listener, app)?;
-        let cleanup =
-            session::spawn_cleanup(store.clone(), cleanup_period(config.policy.idle_timeout));
+        let cleanup = session::spawn_cleanup(
+            site_sessions.clone(),
+            cleanup_period(config.policy.idle_timeout),
+        );
         tracing::info!(site = config.site.name(), %addr, url = %public_url, "site listening");
         Ok(Self {
             site: config.site,
             public_url,
             serving,
-            sessions: store,
+            sessions: site_sessions,
             cleanup,
             forget_idle_limits,
         })
@@ -298,8 +301,8 @@ impl WebServer {
         self.site
     }
 
-    /// The site's session store: its users' sessions, to list and end.
-    pub fn sessions(&self) -> &session::SiteStore {
+    /// The site's session storage: its users' sessions, to list and end.
+    pub fn sessions(&self) -> &session::SiteSessions {
         &self.sessions
     }
 

@@ -1,14 +1,14 @@
 //! The Forums' `/posts`: read them (user from the session, no call to FusionAuth) and write one.
 
-use super::guard::{form_user, require_user, wants_json};
+use super::guard::{CsrfField, SignedIn, UserForm, UserFormPage, WantsJson};
 use super::pages::{Layout, PostsPage, render};
 use super::{SiteState, WebError, see_other};
 use crate::data::PostError;
 use crate::session::{AuthSession, SessionUser};
+use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
 use serde::Deserialize;
 use shared::model::Posts;
 use shared::paths::forums;
@@ -20,12 +20,11 @@ const PAGE_SIZE: i64 = 50;
 pub async fn show(
     State(state): State<SiteState>,
     auth: AuthSession,
-    uri: Uri,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    WantsJson(json): WantsJson,
 ) -> Result<Response, WebError> {
-    let user = require_user(&state, &auth, &uri, &headers).await?;
     let posts = state.data.posts.latest(PAGE_SIZE).await?;
-    if wants_json(&headers) {
+    if json {
         return Ok(Json(Posts {
             user: user.user,
             posts,
@@ -55,14 +54,22 @@ pub struct PostForm {
     body: String,
 }
 
+impl CsrfField for PostForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl UserFormPage for PostForm {
+    const PAGE: &'static str = forums::POSTS;
+}
+
 /// Writes a post, then back to the posts.
 pub async fn create(
     State(state): State<SiteState>,
     auth: AuthSession,
-    headers: HeaderMap,
-    Form(form): Form<PostForm>,
+    UserForm(user, form): UserForm<PostForm>,
 ) -> Result<Response, WebError> {
-    let user = form_user(&state, &auth, &headers, forums::POSTS, &form.csrf_token).await?;
     match state
         .data
         .posts

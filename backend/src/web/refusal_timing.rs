@@ -1,4 +1,5 @@
-//! Refused logins take the same time whatever the reason (SECURITY.md #11).
+//! Refused logins take the same time whatever the reason (docs/security.md, "Identical login
+//! failures, timing included").
 //!
 //! The pages are already identical; what could still differ is how long FusionAuth took to say
 //! no. A real FusionAuth may answer "locked" or "no such user" before it hashes the password,

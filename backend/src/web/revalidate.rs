@@ -8,7 +8,7 @@
 //! is tried again on a request [`RETRY`] later, with a warning in the log. Until FusionAuth
 //! answers, a locked user keeps the sessions they had.
 
-use super::logout::revoke_refresh_token;
+use super::sign_out::revoke_refresh_token;
 use super::{SiteState, WebError};
 use crate::fusionauth::model::User;
 use crate::session::{AuthSession, SessionUser};

@@ -1,18 +1,18 @@
-//! `/sessions`: the signed-in user's sessions on this site (browser, address, when signed in,
-//! last active) with a sign-out button for each, "sign out all other sessions" and "sign out
-//! everywhere". Ending a session tombstones it in the store: that browser's cookie stops working
-//! on its next request. Each site lists only its own sessions (no single sign-on, no shared
+//! `/sessions`: the signed-in user's sessions on this site (browser, address, when signed in, last
+//! active) with a sign-out button for each, "sign out all other sessions" and "sign out
+//! everywhere". Ending a session tombstones it in the session storage: that browser's cookie stops
+//! working on its next request. Each site lists only its own sessions (no single sign-on, no shared
 //! sign-out).
 
-use super::guard::{form_user, require_user, wants_json};
-use super::logout::sign_out;
+use super::guard::{CsrfField, SignedIn, UserForm, UserFormPage, WantsJson};
 use super::pages::{Layout, SessionRow, SessionsPage, render};
+use super::sign_out::sign_out;
 use super::{SiteState, WebError, see_other};
 use crate::session::{AuthSession, SessionKey};
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
 use serde::Deserialize;
 use shared::model::Sessions;
 use shared::paths::{common, form};
@@ -27,13 +27,12 @@ pub struct SessionsQuery {
 pub async fn show(
     State(state): State<SiteState>,
     auth: AuthSession,
-    uri: Uri,
-    headers: HeaderMap,
+    WantsJson(json): WantsJson,
     Query(query): Query<SessionsQuery>,
+    SignedIn(user): SignedIn,
 ) -> Result<Response, WebError> {
-    let user = require_user(&state, &auth, &uri, &headers).await?;
     let sessions = auth.sessions(&user.user.id).await?;
-    if wants_json(&headers) {
+    if json {
         let body = Sessions {
             user: user.user,
             sessions,
@@ -61,21 +60,22 @@ pub struct EndForm {
     session: String,
 }
 
+impl CsrfField for EndForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl UserFormPage for EndForm {
+    const PAGE: &'static str = common::SESSIONS;
+}
+
 /// Signs out one session, all others, or all.
 pub async fn end(
     State(state): State<SiteState>,
     auth: AuthSession,
-    headers: HeaderMap,
-    Form(request): Form<EndForm>,
+    UserForm(user, request): UserForm<EndForm>,
 ) -> Result<Response, WebError> {
-    let user = form_user(
-        &state,
-        &auth,
-        &headers,
-        common::SESSIONS,
-        &request.csrf_token,
-    )
-    .await?;
     let user_id = &user.user.id;
     let ended = match request.session.as_str() {
         form::SESSION_ALL => {

@@ -1,6 +1,6 @@
-//! Failing closed (docs/security.md), the session store's half: when it fails, pages answer a
-//! 503 "temporarily unavailable" page — never an anonymous page in place of the user's session,
-//! never a bare 500 — and they work again once the store is back.
+//! Failing closed (docs/security.md), the session storage: when it fails, pages answer a 503
+//! "temporarily unavailable" page — never an anonymous page in place of the user's session, never a
+//! bare 500 — and they work again once the session storage is back.
 
 use crate::app::{Page, TestApp};
 use backend::stack::StackConfig;
@@ -57,7 +57,7 @@ fn assert_unavailable(page: &Page, what: &str) {
 }
 
 #[tokio::test]
-async fn a_failed_session_store_is_a_503_page_not_an_anonymous_fallback_and_recovers() {
+async fn a_failed_session_storage_is_a_503_page_not_an_anonymous_fallback_and_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.db");
     let mut config = StackConfig::ephemeral();

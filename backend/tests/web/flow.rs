@@ -1,7 +1,8 @@
-//! docs/flow.md, steps 1–18, for both sites, each step asserted as the article describes it.
+//! The login flow of docs/flow.md, steps 1–18, for both sites, each step asserted as the article
+//! describes it.
 
 use crate::app::{TestApp, assert_session_cookie_attributes, read, session_records};
-use crate::store::{is_live, record_of, records, store_key};
+use crate::hashed_sessions::{is_live, record_of, records, storage_key};
 use backend::session::SessionPolicy;
 use backend::stack::{StackConfig, demo};
 use backend::web::SessionBackend;
@@ -115,8 +116,8 @@ async fn the_articles_flow_steps_1_to_18_hold_for_store_and_forums() {
     assert_eq!(record.data["user"]["user"]["email"], "alice@example.com");
     assert_eq!(
         record.id,
-        store_key(&first_id),
-        "the store is keyed by a hash of the cookie's id"
+        storage_key(&first_id),
+        "the session storage is keyed by a hash of the cookie's id"
     );
 
     // 8–9. GET /shopping-cart with the cookie: the user from the session (no FusionAuth call),
@@ -257,7 +258,7 @@ async fn the_articles_flow_steps_1_to_18_hold_for_store_and_forums() {
     let left = record_of(&store_db, &second_id).await;
     assert!(
         left.is_none_or(|record| !is_live(&record)),
-        "the record is deleted from the store (a tombstone in its place)"
+        "the record is deleted from the session storage (a tombstone in its place)"
     );
     let replay = read(
         hacker

@@ -1,7 +1,7 @@
 //! Replicas of the Store behind one address, sharing sessions, locks, the per-user index and
 //! the login rate limits through a real Redis (`TEST_REDIS_URL`), and carts through a real
 //! PostgreSQL (`TEST_POSTGRES_URL`; `.ci/services` starts both). A request may land on any
-//! replica: every property of docs/security.md that holds in one process holds across them.
+//! replica: everything docs/security.md asks of one process holds across them.
 
 #[path = "../support/balancer.rs"]
 mod balancer;

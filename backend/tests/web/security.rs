@@ -1,13 +1,14 @@
 //! The security properties of docs/security.md, one test per property, each named after what it
-//! proves. The properties whose tests sit next to the code they check (the store, rate limits,
-//! timing, sign-out) are in other files; docs/security.md maps every property to its tests.
+//! proves. The properties whose tests sit next to the code they check (hashed session storage,
+//! rate limits, timing, sign-out) are in other files; docs/security.md maps every property to its
+//! tests.
 
 use crate::app::{
     Browser, Page, TestApp, assert_cookie_attributes, hidden_field, read, session_records,
     sqlite_sessions,
 };
+use crate::hashed_sessions::{is_live, records, storage_key};
 use crate::logs::Logs;
-use crate::store::{is_live, records, store_key};
 use crate::stub::{Answer, FusionAuthStub};
 use backend::session::SessionPolicy;
 use backend::stack::{FusionAuth, StackConfig};
@@ -71,7 +72,7 @@ fn store_session(page: &Page) -> String {
         .to_owned()
 }
 
-// ----- Session ids ------------------------------------------------------------------------------
+// ----- Session ids -------------------------------------------------------------------------------
 
 /// Fresh ids drawn for the session-id test: enough to see a biased bit.
 const FRESH_IDS: usize = 1000;
@@ -150,8 +151,8 @@ async fn session_ids_are_128_bit_random_and_garbage_gives_an_anonymous_session()
         );
     }
 
-    // No record under an id the attacker chose: the store gains the fresh session only, and
-    // the forged id stays unknown. A line is logged, without the id.
+    // No record under an id the attacker chose: the session storage gains the fresh session only,
+    // and the forged id stays unknown. A line is logged, without the id.
     let forged = format!(
         "store_session={}",
         URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
@@ -163,7 +164,7 @@ async fn session_ids_are_128_bit_random_and_garbage_gives_an_anonymous_session()
     let records = session_records(&db).await;
     assert_eq!(records.len(), before + 1, "one record, the fresh session's");
     let forged_id = &forged["store_session=".len()..];
-    let forged_key = store_key(forged_id).to_string();
+    let forged_key = storage_key(forged_id).to_string();
     assert!(
         records
             .iter()
@@ -194,7 +195,7 @@ async fn session_ids_are_128_bit_random_and_garbage_gives_an_anonymous_session()
     }
 }
 
-// ----- Cookie attributes and no caching: a scenario with every kind of response ------------------
+// ----- Cookie attributes and No caching: a scenario with every kind of response ------------------
 
 /// The sites' idle timeout in the scenario: short, so that an expiry fits in a test.
 const SCENARIO_IDLE: Duration = Duration::from_secs(2);
@@ -382,7 +383,7 @@ async fn every_set_cookie_has_httponly_samesite_lax_path_and_no_domain() {
     assert!(https >= 3, "{https} removal cookies over https");
 }
 
-// ----- Fixation ---------------------------------------------------------------------------------
+// ----- Fixation ----------------------------------------------------------------------------------
 
 #[tokio::test]
 async fn fixation_a_planted_id_dies_at_login_and_another_user_gets_a_flushed_session() {
@@ -430,7 +431,7 @@ async fn fixation_a_planted_id_dies_at_login_and_another_user_gets_a_flushed_ses
         .assert_redirect_to(TO_LOGIN_FROM_CART);
 }
 
-// ----- Idle timeout -----------------------------------------------------------------------------
+// ----- Idle timeout ------------------------------------------------------------------------------
 
 #[tokio::test]
 async fn idle_timeout_extended_by_reads() {
@@ -463,7 +464,7 @@ async fn idle_timeout_extended_by_reads() {
         .assert_redirect_to(TO_LOGIN_FROM_CART);
 }
 
-// ----- Absolute timeout -------------------------------------------------------------------------
+// ----- Absolute timeout --------------------------------------------------------------------------
 
 #[tokio::test]
 async fn absolute_timeout_not_extended_by_activity() {
@@ -488,7 +489,7 @@ async fn absolute_timeout_not_extended_by_activity() {
     ended.assert_redirect_to(TO_LOGIN_FROM_CART);
 }
 
-// ----- Expired or missing session ---------------------------------------------------------------
+// ----- Expired or missing session ----------------------------------------------------------------
 
 /// Asserts what a page and a JSON request for `path` on `base` get without a valid session.
 async fn assert_sent_to_login(browser: &Browser, base: &str, path: &str, next: &str) {
@@ -536,9 +537,9 @@ async fn expired_session_pages_redirect_json_gets_401() {
     }
 }
 
-// ----- Logout -----------------------------------------------------------------------------------
+// ----- Logout ------------------------------------------------------------------------------------
 
-/// True when some record in the store still holds a logged-in user.
+/// True when some record in the session storage still holds a logged-in user.
 async fn store_holds_a_user(db: &std::path::Path) -> bool {
     records(db)
         .await
@@ -599,7 +600,7 @@ async fn logout_post_only_with_csrf_deletes_record_clear_site_data_no_store() {
     assert_anonymous(&app.get_with_cookie(&app.store("/"), &stolen).await, "");
 }
 
-// ----- CSRF and origin checks -------------------------------------------------------------------
+// ----- CSRF and origin checks --------------------------------------------------------------------
 
 /// Asserts that a form posted to `url` with `fields` is refused (403) without the token, with a
 /// wrong one, and with the right one from another origin (`Origin`, or `Sec-Fetch-Site`).
@@ -775,7 +776,7 @@ async fn csrf_missing_token_403_and_other_origin_403() {
     assert_eq!(cart_items(&browser, &app).await.len(), cart.len() + 1);
 }
 
-// ----- `next` redirects -------------------------------------------------------------------------
+// ----- `next` redirects --------------------------------------------------------------------------
 
 /// Django's `test_bad_urls` for `url_has_allowed_host_and_scheme`, as it stands in
 /// django/django, tests/utils_tests/test_http.py (URLHasAllowedHostAndSchemeTests, at commit
@@ -921,7 +922,7 @@ fn any_accepted_next_stays_on_the_site() {
     });
 }
 
-// ----- No caching -------------------------------------------------------------------------------
+// ----- No caching --------------------------------------------------------------------------------
 
 #[tokio::test]
 async fn no_store_on_authenticated_pages_and_cookie_setting_responses() {
@@ -944,7 +945,7 @@ async fn no_store_on_authenticated_pages_and_cookie_setting_responses() {
     assert!(setting >= 6, "{setting} responses that set a cookie");
 }
 
-// ----- Failing closed ---------------------------------------------------------------------------
+// ----- Failing closed ----------------------------------------------------------------------------
 
 #[tokio::test]
 async fn identity_server_down_or_slow_gives_a_generic_503_and_no_session() {
@@ -1001,6 +1002,7 @@ async fn identity_server_down_or_slow_gives_a_generic_503_and_no_session() {
 
 // ----- Elsewhere --------------------------------------------------------------------------------
 //
-// The other properties' tests sit next to the code they check (store.rs, limits.rs, timing.rs,
-// sign_out.rs, fail_closed.rs, replicas.rs, untrusted.rs, and unit tests in backend/src):
-// docs/security.md maps every property to the module that enforces it and to its tests.
+// The other properties' tests sit next to the code they check (hashed_sessions.rs, limits.rs,
+// timing.rs, sign_out.rs, fail_closed.rs, replicas.rs, untrusted.rs, and unit tests in
+// backend/src): docs/security.md maps every property to the module that enforces it and to its
+// tests.

@@ -1,8 +1,8 @@
-//! Session lifecycle beyond the security properties' own tests (`security.rs`): restarts, the
-//! cleanup of expired sessions, https cookies, the logged-in home page.
+//! Session lifecycle beyond the tests of docs/security.md's properties (`security.rs`): restarts,
+//! the cleanup of expired sessions, https cookies, the logged-in home page.
 
 use crate::app::{TestApp, read, session_records};
-use crate::store::{is_live, records};
+use crate::hashed_sessions::{is_live, records};
 use backend::session::SessionPolicy;
 use backend::stack::StackConfig;
 use backend::web::SessionBackend;

@@ -1,7 +1,7 @@
-//! Sign out everywhere and revalidation (docs/security.md): a list of my sessions per site and
-//! "sign out everywhere"; sessions end when the account is locked, expires, loses the
-//! application or changes its password (periodic revalidation with the identity server). Each
-//! proves the second client is logged out.
+//! Sign out everywhere and revalidation (docs/security.md): "sign out everywhere" and a list of my
+//! sessions per site; sessions end when the account is locked, expires, loses the application or
+//! changes its password (periodic revalidation with the identity server). Each proves the second
+//! client is logged out.
 
 use crate::app::{Browser, Page, TestApp, read};
 use crate::logs::Logs;

@@ -1,6 +1,6 @@
-//! Identical login failures, timing included (docs/security.md): every refused login looks the
-//! same — status, body, cookies — and takes the same time, whatever FusionAuth said and however
-//! long FusionAuth took to say it.
+//! Identical login failures, timing included (docs/security.md): every refused login looks the same
+//! — status, body, cookies — and takes the same time, whatever FusionAuth said and however long
+//! FusionAuth took to say it.
 
 use crate::app::{Browser, Page, TestApp};
 use axum::Json;

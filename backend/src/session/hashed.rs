@@ -1,7 +1,7 @@
-//! [`SecureStore`]: the wrapper every site's session store sits behind. It keys records by a hash
-//! of the session id, turns deletes into tombstones that refuse later saves, keeps retired ids
-//! pointing at their successor for the rotation grace period and ends the session when one is
-//! used after it, and keeps the per-user index. See the module doc of [`super`] for why.
+//! [`HashedSessions`]: the wrapper every site's session storage sits behind. It keys records by a
+//! hash of the session id, turns deletes into tombstones that refuse later saves, keeps retired ids
+//! pointing at their successor for the rotation grace period and ends the session when one is used
+//! after it, and keeps the per-user index. See the module doc of [`super`] for why.
 
 use super::index::{Entry, SessionIndex, SessionInfo};
 use super::key::SessionKey;
@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
-/// Where the inner store's records keep their marker; a record without one is a live session.
+/// Where the inner storage's records keep their marker; a record without one is a live session.
 pub const MARKER: &str = "__marker";
 /// Set on a record served for a retired id within its grace period: the successor's data, to
 /// be read and never written (a write would set the old id's cookie again).
@@ -25,7 +25,7 @@ pub(super) const READ_ONLY: &str = "__read_only";
 /// replaces it with an anonymous session that carries the notice.
 pub(super) const ENDED_AS_STOLEN: &str = "__ended_as_stolen";
 /// Put by [`super::AuthSession`] on a record whose id it is rotating: the key it had before. The
-/// store takes it off and retires that key when the new record is created.
+/// storage takes it off and retires that key when the new record is created.
 pub(super) const ROTATED_FROM: &str = "__rotated_from";
 
 /// The keys above: never stored in a live record.
@@ -49,7 +49,7 @@ enum Marker {
     },
 }
 
-/// A key's state in the inner store.
+/// A key's state in the inner storage.
 enum Stored {
     Live(Record),
     Tombstone { theft: bool },
@@ -69,7 +69,7 @@ pub(super) async fn rotating<F: Future>(old: SessionKey, cycle: F) -> F::Output 
 
 /// A [`SessionStore`] over any other: hashed keys, tombstones, rotation, the per-user index.
 #[derive(Clone, Debug)]
-pub struct SecureStore<S> {
+pub struct HashedSessions<S> {
     inner: S,
     shared: Arc<Shared>,
 }
@@ -81,7 +81,7 @@ struct Shared {
     locks: Locks,
 }
 
-impl<S: SessionStore> SecureStore<S> {
+impl<S: SessionStore> HashedSessions<S> {
     /// Wraps `inner`, keeping the per-user index in `index`. Tombstones last an idle timeout of
     /// `policy` (longer than any request), retired markers an absolute timeout (as long as the
     /// session they lead to may live).
@@ -91,7 +91,7 @@ impl<S: SessionStore> SecureStore<S> {
     }
 
     /// As [`Self::new`], with writes serialized on `locks` (in Redis when replicas share the
-    /// store).
+    /// session storage).
     pub fn with_locks(inner: S, index: SessionIndex, locks: Locks, policy: SessionPolicy) -> Self {
         Self {
             inner,
@@ -167,7 +167,7 @@ impl<S: SessionStore> SecureStore<S> {
     }
 
     async fn read(&self, key: SessionKey) -> session_store::Result<Option<Stored>> {
-        let Some(mut record) = self.inner.load(&key.as_store_id()).await? else {
+        let Some(mut record) = self.inner.load(&key.as_storage_id()).await? else {
             return Ok(None);
         };
         let Some(marker) = record.data.remove(MARKER) else {
@@ -191,7 +191,7 @@ impl<S: SessionStore> SecureStore<S> {
     }
 
     /// Stores `record` as the live session `key` and indexes it. A `new` key is created only
-    /// if absent, atomically in the inner store; false when it was taken. Otherwise the caller
+    /// if absent, atomically in the inner storage; false when it was taken. Otherwise the caller
     /// holds `key`'s lock.
     async fn write_live(
         &self,
@@ -204,14 +204,14 @@ impl<S: SessionStore> SecureStore<S> {
             data.remove(reserved);
         }
         let mut record = Record {
-            id: key.as_store_id(),
+            id: key.as_storage_id(),
             data,
             expiry_date: record.expiry_date,
         };
         if new {
             self.inner.create(&mut record).await?;
-            if record.id != key.as_store_id() {
-                // The inner store found the key taken and stored the record under another id,
+            if record.id != key.as_storage_id() {
+                // The inner storage found the key taken and stored the record under another id,
                 // which no cookie leads to: take it back out.
                 self.inner.delete(&record.id).await?;
                 return Ok(false);
@@ -237,7 +237,7 @@ impl<S: SessionStore> SecureStore<S> {
         let marker = serde_json::to_value(marker)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let record = Record {
-            id: key.as_store_id(),
+            id: key.as_storage_id(),
             data: [(MARKER.to_owned(), marker)].into(),
             expiry_date: OffsetDateTime::now_utc() + ttl,
         };
@@ -313,7 +313,7 @@ impl<S: SessionStore> SecureStore<S> {
     }
 }
 
-impl SecureStore<super::Store> {
+impl HashedSessions<super::SessionStorage> {
     /// Deletes expired records and index entries (tombstones and retired ids expire too).
     pub async fn delete_expired(&self) -> session_store::Result<()> {
         self.inner.delete_expired().await?;
@@ -322,13 +322,13 @@ impl SecureStore<super::Store> {
 }
 
 #[async_trait]
-impl<S: SessionStore> SessionStore for SecureStore<S> {
+impl<S: SessionStore> SessionStore for HashedSessions<S> {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         let rotated_from = record
             .data
             .remove(ROTATED_FROM)
             .and_then(|v| v.as_str()?.parse::<SessionKey>().ok());
-        // A fresh id needs no lock: the inner store creates its key only if absent.
+        // A fresh id needs no lock: the inner storage creates its key only if absent.
         let key = loop {
             let key = SessionKey::of(&record.id);
             if self.write_live(key, record, true).await? {
@@ -440,8 +440,8 @@ mod tests {
         }
     }
 
-    fn store<S: SessionStore>(inner: S) -> SecureStore<S> {
-        SecureStore::new(inner, SessionIndex::memory(), policy())
+    fn hashed<S: SessionStore>(inner: S) -> HashedSessions<S> {
+        HashedSessions::new(inner, SessionIndex::memory(), policy())
     }
 
     fn record(user_id: &str) -> Record {
@@ -458,55 +458,55 @@ mod tests {
     }
 
     /// Creates `record` and returns the id tower-sessions would put in the cookie.
-    async fn create<S: SessionStore>(store: &SecureStore<S>, mut record: Record) -> Id {
-        store.create(&mut record).await.unwrap();
+    async fn create<S: SessionStore>(sessions: &HashedSessions<S>, mut record: Record) -> Id {
+        sessions.create(&mut record).await.unwrap();
         record.id
     }
 
     /// Rotates `old` as `AuthSession::user` does; returns the new id.
-    async fn rotate<S: SessionStore>(store: &SecureStore<S>, old: Id, user_id: &str) -> Id {
+    async fn rotate<S: SessionStore>(sessions: &HashedSessions<S>, old: Id, user_id: &str) -> Id {
         let key = SessionKey::of(&old);
-        rotating(key, store.delete(&old)).await.unwrap();
+        rotating(key, sessions.delete(&old)).await.unwrap();
         let mut next = record(user_id);
         next.data
             .insert(ROTATED_FROM.to_owned(), key.to_string().into());
-        create(store, next).await
+        create(sessions, next).await
     }
 
     #[tokio::test]
-    async fn the_inner_store_sees_only_the_hash_of_the_id() {
+    async fn the_inner_storage_sees_only_the_hash_of_the_id() {
         let inner = MemoryStore::default();
-        let store = store(inner.clone());
-        let id = create(&store, record("u")).await;
+        let sessions = hashed(inner.clone());
+        let id = create(&sessions, record("u")).await;
         assert!(inner.load(&id).await.unwrap().is_none());
         let stored = inner
-            .load(&SessionKey::of(&id).as_store_id())
+            .load(&SessionKey::of(&id).as_storage_id())
             .await
             .unwrap()
             .unwrap();
         assert_eq!(stored.data[USER]["user"]["id"], "u");
-        let loaded = store.load(&id).await.unwrap().unwrap();
+        let loaded = sessions.load(&id).await.unwrap().unwrap();
         assert_eq!(loaded.id, id, "tower-sessions gets the presented id back");
         // The key, presented as an id, is just an unknown id.
-        assert!(store.load(&stored.id).await.unwrap().is_none());
+        assert!(sessions.load(&stored.id).await.unwrap().is_none());
     }
 
     #[tokio::test]
     async fn a_save_after_a_delete_is_refused() {
-        let store = store(MemoryStore::default());
+        let sessions = hashed(MemoryStore::default());
         let mut loaded = record("u");
-        loaded.id = create(&store, loaded.clone()).await;
-        store.delete(&loaded.id).await.unwrap();
+        loaded.id = create(&sessions, loaded.clone()).await;
+        sessions.delete(&loaded.id).await.unwrap();
         loaded.data.insert("late".into(), true.into());
-        store.save(&loaded).await.unwrap();
-        assert!(store.load(&loaded.id).await.unwrap().is_none());
+        sessions.save(&loaded).await.unwrap();
+        assert!(sessions.load(&loaded.id).await.unwrap().is_none());
         // Nor can a save bring back a session that was never stored.
         let stranger = record("u");
-        store.save(&stranger).await.unwrap();
-        assert!(store.load(&stranger.id).await.unwrap().is_none());
+        sessions.save(&stranger).await.unwrap();
+        assert!(sessions.load(&stranger.id).await.unwrap().is_none());
     }
 
-    /// An inner store whose saves take a while between being asked and writing.
+    /// An inner storage whose saves take a while between being asked and writing.
     #[derive(Clone, Debug, Default)]
     struct SlowSaves(MemoryStore);
 
@@ -528,77 +528,80 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_slow_save_in_flight_cannot_undo_a_delete() {
-        let store = store(SlowSaves::default());
+        let sessions = hashed(SlowSaves::default());
         let mut loaded = record("u");
-        loaded.id = create(&store, loaded.clone()).await;
+        loaded.id = create(&sessions, loaded.clone()).await;
         loaded.data.insert("touched".into(), true.into());
         // The save has checked that the session is live and is writing when the delete comes.
         let save = tokio::spawn({
-            let (store, loaded) = (store.clone(), loaded.clone());
-            async move { store.save(&loaded).await }
+            let (sessions, loaded) = (sessions.clone(), loaded.clone());
+            async move { sessions.save(&loaded).await }
         });
         tokio::time::sleep(Duration::from_millis(20)).await;
-        store.delete(&loaded.id).await.unwrap();
+        sessions.delete(&loaded.id).await.unwrap();
         save.await.unwrap().unwrap();
-        assert!(store.load(&loaded.id).await.unwrap().is_none());
+        assert!(sessions.load(&loaded.id).await.unwrap().is_none());
     }
 
     #[tokio::test]
     async fn a_retired_id_serves_its_successor_read_only_within_the_grace_period() {
-        let store = store(MemoryStore::default());
-        let old = create(&store, record("u")).await;
-        let new = rotate(&store, old, "u").await;
-        let served = store.load(&old).await.unwrap().unwrap();
+        let sessions = hashed(MemoryStore::default());
+        let old = create(&sessions, record("u")).await;
+        let new = rotate(&sessions, old, "u").await;
+        let served = sessions.load(&old).await.unwrap().unwrap();
         assert_eq!(served.id, old);
         assert_eq!(served.data[READ_ONLY], true);
         assert_eq!(served.data[USER]["user"]["id"], "u");
         // Its writes are refused; the successor is untouched.
-        store.save(&served).await.unwrap();
-        let current = store.load(&new).await.unwrap().unwrap();
+        sessions.save(&served).await.unwrap();
+        let current = sessions.load(&new).await.unwrap().unwrap();
         assert!(!current.data.contains_key(READ_ONLY));
         // A delete with the old id (a logout from a request in flight) ends both.
-        store.delete(&old).await.unwrap();
-        assert!(store.load(&new).await.unwrap().is_none());
-        assert!(store.load(&old).await.unwrap().is_none());
+        sessions.delete(&old).await.unwrap();
+        assert!(sessions.load(&new).await.unwrap().is_none());
+        assert!(sessions.load(&old).await.unwrap().is_none());
     }
 
     #[tokio::test]
     async fn a_retired_id_used_after_the_grace_period_ends_the_whole_session() {
-        let store = store(MemoryStore::default());
-        let old = create(&store, record("u")).await;
-        let new = rotate(&store, old, "u").await;
+        let sessions = hashed(MemoryStore::default());
+        let old = create(&sessions, record("u")).await;
+        let new = rotate(&sessions, old, "u").await;
         tokio::time::sleep(GRACE + Duration::from_millis(50)).await;
         for id in [old, new, old] {
-            let record = store.load(&id).await.unwrap().unwrap();
+            let record = sessions.load(&id).await.unwrap().unwrap();
             assert_eq!(record.data.len(), 1);
             assert_eq!(record.data[ENDED_AS_STOLEN], true);
         }
-        assert!(store.sessions_of("u", None).await.unwrap().is_empty());
+        assert!(sessions.sessions_of("u", None).await.unwrap().is_empty());
     }
 
     #[tokio::test]
     async fn a_logout_racing_a_rotation_ends_the_new_id_too() {
-        let store = store(MemoryStore::default());
-        let old = create(&store, record("u")).await;
+        let sessions = hashed(MemoryStore::default());
+        let old = create(&sessions, record("u")).await;
         let key = SessionKey::of(&old);
-        rotating(key, store.delete(&old)).await.unwrap();
-        assert!(store.load(&old).await.unwrap().is_some(), "not yet retired");
-        store.delete(&old).await.unwrap();
+        rotating(key, sessions.delete(&old)).await.unwrap();
+        assert!(
+            sessions.load(&old).await.unwrap().is_some(),
+            "not yet retired"
+        );
+        sessions.delete(&old).await.unwrap();
         let mut next = record("u");
         next.data
             .insert(ROTATED_FROM.to_owned(), key.to_string().into());
-        let new = create(&store, next).await;
-        assert!(store.load(&new).await.unwrap().is_none());
+        let new = create(&sessions, next).await;
+        assert!(sessions.load(&new).await.unwrap().is_none());
     }
 
     #[tokio::test]
     async fn the_index_follows_logins_touches_rotations_and_ends() {
-        let store = store(MemoryStore::default());
-        let first = create(&store, record("u")).await;
-        let second = create(&store, record("u")).await;
-        create(&store, record("someone else")).await;
+        let sessions = hashed(MemoryStore::default());
+        let first = create(&sessions, record("u")).await;
+        let second = create(&sessions, record("u")).await;
+        create(&sessions, record("someone else")).await;
         let current = SessionKey::of(&first);
-        let listed = store.sessions_of("u", Some(current)).await.unwrap();
+        let listed = sessions.sessions_of("u", Some(current)).await.unwrap();
         assert_eq!(listed.len(), 2);
         let mine = listed.iter().find(|s| s.current).unwrap();
         assert_eq!(mine.key, current.to_string());
@@ -606,15 +609,15 @@ mod tests {
         assert_eq!(mine.ip.as_deref(), Some("192.0.2.1"));
         assert_eq!((mine.created_at_ms, mine.last_seen_at_ms), (1, 2));
 
-        let mut touched = store.load(&second).await.unwrap().unwrap();
+        let mut touched = sessions.load(&second).await.unwrap().unwrap();
         touched.data.get_mut(USER).unwrap()["last_seen_ms"] = 99.into();
-        store.save(&touched).await.unwrap();
-        let listed = store.sessions_of("u", None).await.unwrap();
+        sessions.save(&touched).await.unwrap();
+        let listed = sessions.sessions_of("u", None).await.unwrap();
         assert_eq!(listed[0].key, SessionKey::of(&second).to_string());
         assert_eq!(listed[0].last_seen_at_ms, 99);
 
-        let rotated = rotate(&store, second, "u").await;
-        let keys: Vec<String> = store
+        let rotated = rotate(&sessions, second, "u").await;
+        let keys: Vec<String> = sessions
             .sessions_of("u", None)
             .await
             .unwrap()
@@ -624,15 +627,19 @@ mod tests {
         assert!(keys.contains(&SessionKey::of(&rotated).to_string()));
         assert!(!keys.contains(&SessionKey::of(&second).to_string()));
 
-        assert!(!store.end_session("someone else", current).await.unwrap());
-        assert!(store.load(&first).await.unwrap().is_some());
-        assert_eq!(store.end_all("u", Some(current)).await.unwrap(), 1);
-        assert!(store.load(&rotated).await.unwrap().is_none());
-        assert!(store.end_session("u", current).await.unwrap());
-        assert!(store.load(&first).await.unwrap().is_none());
-        assert!(store.sessions_of("u", None).await.unwrap().is_empty());
+        assert!(!sessions.end_session("someone else", current).await.unwrap());
+        assert!(sessions.load(&first).await.unwrap().is_some());
+        assert_eq!(sessions.end_all("u", Some(current)).await.unwrap(), 1);
+        assert!(sessions.load(&rotated).await.unwrap().is_none());
+        assert!(sessions.end_session("u", current).await.unwrap());
+        assert!(sessions.load(&first).await.unwrap().is_none());
+        assert!(sessions.sessions_of("u", None).await.unwrap().is_empty());
         assert_eq!(
-            store.sessions_of("someone else", None).await.unwrap().len(),
+            sessions
+                .sessions_of("someone else", None)
+                .await
+                .unwrap()
+                .len(),
             1
         );
     }
@@ -640,7 +647,7 @@ mod tests {
     #[tokio::test]
     async fn a_retired_id_is_not_taken_for_stolen_while_its_grace_period_lasts() {
         // A generous grace period, so that a busy machine cannot push the load past it.
-        let store = SecureStore::new(
+        let sessions = HashedSessions::new(
             MemoryStore::default(),
             SessionIndex::memory(),
             SessionPolicy {
@@ -648,62 +655,62 @@ mod tests {
                 ..policy()
             },
         );
-        let old = create(&store, record("u")).await;
-        let new = rotate(&store, old, "u").await;
+        let old = create(&sessions, record("u")).await;
+        let new = rotate(&sessions, old, "u").await;
         tokio::time::sleep(Duration::from_millis(30)).await;
-        let served = store.load(&old).await.unwrap().unwrap();
+        let served = sessions.load(&old).await.unwrap().unwrap();
         assert!(!served.data.contains_key(ENDED_AS_STOLEN));
         assert_eq!(served.data[READ_ONLY], true);
         assert!(
-            store.load(&new).await.unwrap().is_some(),
+            sessions.load(&new).await.unwrap().is_some(),
             "the session goes on"
         );
     }
 
     #[tokio::test]
     async fn an_expired_session_is_not_listed() {
-        let store = store(MemoryStore::default());
+        let sessions = hashed(MemoryStore::default());
         let mut short = record("u");
         short.expiry_date = OffsetDateTime::now_utc() + Duration::from_millis(100);
-        create(&store, short).await;
-        let live = create(&store, record("u")).await;
-        assert_eq!(store.sessions_of("u", None).await.unwrap().len(), 2);
+        create(&sessions, short).await;
+        let live = create(&sessions, record("u")).await;
+        assert_eq!(sessions.sessions_of("u", None).await.unwrap().len(), 2);
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let listed = store.sessions_of("u", None).await.unwrap();
+        let listed = sessions.sessions_of("u", None).await.unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].key, SessionKey::of(&live).to_string());
     }
 
     #[tokio::test]
     async fn housekeeping_forgets_expired_sessions_and_keeps_live_ones() {
-        let store = SecureStore::new(
-            super::super::Store::Memory(MemoryStore::default()),
+        let sessions = HashedSessions::new(
+            super::super::SessionStorage::Memory(MemoryStore::default()),
             SessionIndex::memory(),
             policy(),
         );
         let mut short = record("u");
         short.expiry_date = OffsetDateTime::now_utc() + Duration::from_millis(100);
-        let expired = SessionKey::of(&create(&store, short).await);
-        let live = create(&store, record("u")).await;
+        let expired = SessionKey::of(&create(&sessions, short).await);
+        let live = create(&sessions, record("u")).await;
         tokio::time::sleep(Duration::from_millis(200)).await;
-        store.delete_expired().await.unwrap();
+        sessions.delete_expired().await.unwrap();
         // Every index row, expired or not.
-        let rows = store.shared.index.of_user("u", i64::MIN).await.unwrap();
+        let rows = sessions.shared.index.of_user("u", i64::MIN).await.unwrap();
         let keys: Vec<SessionKey> = rows.into_iter().map(|(key, _)| key).collect();
         assert_eq!(keys, [SessionKey::of(&live)], "{expired} is forgotten");
         // The live one can still be ended from elsewhere.
-        assert_eq!(store.end_all("u", None).await.unwrap(), 1);
-        assert!(store.load(&live).await.unwrap().is_none());
+        assert_eq!(sessions.end_all("u", None).await.unwrap(), 1);
+        assert!(sessions.load(&live).await.unwrap().is_none());
     }
 
     #[tokio::test]
     async fn ending_a_retired_key_ends_the_session_it_was_rotated_into() {
-        let store = store(MemoryStore::default());
-        let old = create(&store, record("u")).await;
-        let new = rotate(&store, old, "u").await;
-        store.end_key(SessionKey::of(&old)).await.unwrap();
-        assert!(store.load(&new).await.unwrap().is_none());
-        assert!(store.load(&old).await.unwrap().is_none());
-        assert!(store.sessions_of("u", None).await.unwrap().is_empty());
+        let sessions = hashed(MemoryStore::default());
+        let old = create(&sessions, record("u")).await;
+        let new = rotate(&sessions, old, "u").await;
+        sessions.end_key(SessionKey::of(&old)).await.unwrap();
+        assert!(sessions.load(&new).await.unwrap().is_none());
+        assert!(sessions.load(&old).await.unwrap().is_none());
+        assert!(sessions.sessions_of("u", None).await.unwrap().is_empty());
     }
 }

@@ -1,4 +1,4 @@
-//! The session store beyond tower-sessions: keyed by a hash of the id (a dump holds no usable
+//! The session storage beyond tower-sessions: keyed by a hash of the id (a dump holds no usable
 //! cookie), tombstones that in-flight requests cannot undo, id rotation with a grace period and
 //! theft detection, and the per-user index of sessions.
 
@@ -31,14 +31,14 @@ pub fn is_live(record: &Record) -> bool {
     !record.data.contains_key(MARKER)
 }
 
-/// The id under which the store keeps the session whose cookie holds `cookie_id`.
-pub fn store_key(cookie_id: &str) -> Id {
-    SessionKey::of(&cookie_id.parse().unwrap()).as_store_id()
+/// The id under which the session storage keeps the session whose cookie holds `cookie_id`.
+pub fn storage_key(cookie_id: &str) -> Id {
+    SessionKey::of(&cookie_id.parse().unwrap()).as_storage_id()
 }
 
-/// The record the store keeps for the cookie `cookie_id`.
+/// The record the session storage keeps for the cookie `cookie_id`.
 pub async fn record_of(db: &std::path::Path, cookie_id: &str) -> Option<Record> {
-    let key = store_key(cookie_id);
+    let key = storage_key(cookie_id);
     records(db).await.into_iter().find(|r| r.id == key)
 }
 
@@ -64,7 +64,7 @@ async fn cart_with(app: &TestApp, cookie_id: &str) -> Page {
 }
 
 #[tokio::test]
-async fn beyond_a_store_dump_holds_no_usable_cookie() {
+async fn beyond_a_session_storage_dump_holds_no_usable_cookie() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.db");
     let app = TestApp::spawn_with(sqlite_sessions(StackConfig::ephemeral(), &db)).await;
@@ -75,7 +75,7 @@ async fn beyond_a_store_dump_holds_no_usable_cookie() {
     let dump = records(&db).await;
     assert!(
         dump.iter()
-            .any(|r| is_live(r) && r.id == store_key(&cookie))
+            .any(|r| is_live(r) && r.id == storage_key(&cookie))
     );
     for record in &dump {
         let stored = record.id.to_string();
@@ -141,7 +141,7 @@ async fn logout_is_not_undone_by_a_request_in_flight() {
         let record = record_of(&db, &cookie).await;
         assert!(
             record.as_ref().is_none_or(|r| !is_live(r)),
-            "race {race}: the session is back in the store"
+            "race {race}: the session is back in the session storage"
         );
     }
     // The races were real: page loads that had read the live session saved it around the
@@ -300,7 +300,7 @@ async fn the_session_index_lists_a_users_sessions_and_ends_them_everywhere_else(
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.db");
     let app = TestApp::spawn_with(sqlite_sessions(StackConfig::ephemeral(), &db)).await;
-    let store = app.stack.store.sessions();
+    let site_sessions = app.stack.store.sessions();
     let alice = demo::ALICE_ID.to_string();
     let (laptop, phone) = (app.browser(), app.browser());
     login_as(&app, &laptop, "laptop-browser/1.0").await;
@@ -308,7 +308,10 @@ async fn the_session_index_lists_a_users_sessions_and_ends_them_everywhere_else(
     let laptop_cookie = store_cookie(&app, &laptop);
     let laptop_key = SessionKey::of(&laptop_cookie.parse().unwrap());
 
-    let sessions = store.sessions_of(&alice, Some(laptop_key)).await.unwrap();
+    let sessions = site_sessions
+        .sessions_of(&alice, Some(laptop_key))
+        .await
+        .unwrap();
     assert_eq!(sessions.len(), 2, "{sessions:?}");
     let current = sessions.iter().find(|s| s.current).unwrap();
     assert_eq!(current.key, laptop_key.to_string());
@@ -318,30 +321,56 @@ async fn the_session_index_lists_a_users_sessions_and_ends_them_everywhere_else(
     let other = sessions.iter().find(|s| !s.current).unwrap();
     assert_eq!(other.user_agent.as_deref(), Some("phone-browser/2.0"));
     assert!(sessions.iter().all(|s| s.key != laptop_cookie));
-    assert!(store.sessions_of("nobody", None).await.unwrap().is_empty());
+    assert!(
+        site_sessions
+            .sessions_of("nobody", None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Sign out everywhere else: the phone is out, the laptop stays in.
-    assert_eq!(store.end_all(&alice, Some(laptop_key)).await.unwrap(), 1);
+    assert_eq!(
+        site_sessions
+            .end_all(&alice, Some(laptop_key))
+            .await
+            .unwrap(),
+        1
+    );
     phone
         .get(&app.store(CART))
         .await
         .assert_redirect_to(TO_LOGIN_FROM_CART);
     let cart = laptop.get(&app.store(CART)).await;
     assert_eq!(cart.status, StatusCode::OK);
-    assert_eq!(store.sessions_of(&alice, None).await.unwrap().len(), 1);
+    assert_eq!(
+        site_sessions.sessions_of(&alice, None).await.unwrap().len(),
+        1
+    );
 
     // Logging out takes the laptop's session off the list.
     laptop
         .post_form(&app.store("/logout"), &[("csrf_token", &cart.csrf())])
         .await
         .assert_redirect_to("/");
-    assert!(store.sessions_of(&alice, None).await.unwrap().is_empty());
+    assert!(
+        site_sessions
+            .sessions_of(&alice, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Ending a session that is not the user's does nothing.
     login_as(&app, &laptop, "laptop-browser/1.0").await;
     let key = SessionKey::of(&store_cookie(&app, &laptop).parse().unwrap());
-    assert!(!store.end_session("someone else", key).await.unwrap());
+    assert!(
+        !site_sessions
+            .end_session("someone else", key)
+            .await
+            .unwrap()
+    );
     assert_eq!(laptop.get(&app.store(CART)).await.status, StatusCode::OK);
-    assert!(store.end_session(&alice, key).await.unwrap());
+    assert!(site_sessions.end_session(&alice, key).await.unwrap());
     laptop
         .get(&app.store(CART))
         .await

@@ -1,10 +1,10 @@
 //! The plain stores tower-sessions ships, chosen per site: memory, a SQLite table or Redis. They
-//! only ever see what [`super::SecureStore`] gives them (hashed keys, tombstones, retired
+//! only ever see what [`super::HashedSessions`] gives them (hashed keys, tombstones, retired
 //! markers).
 //!
 //! The SQLite table is read through a [`ReadCache`]: the table is this process's alone, every
-//! write goes through the cache, and a page load then reads its session as fast as the memory
-//! store does while every change is still on disk.
+//! write goes through the cache, and a page load then reads its session as fast as from
+//! memory while every change is still on disk.
 
 use crate::cache::ReadCache;
 use async_trait::async_trait;
@@ -18,7 +18,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 /// Where a site keeps its sessions.
 #[derive(Clone, Debug)]
-pub enum Store {
+pub enum SessionStorage {
     /// In process memory (tests; lost on restart).
     Memory(MemoryStore),
     /// A SQLite table (the default: a restart logs nobody out).
@@ -32,7 +32,7 @@ pub enum Store {
 /// Forums finds nothing). Records expire by Redis's own TTL.
 #[derive(Clone, Debug)]
 pub struct RedisSessions {
-    store: RedisStore<fred::prelude::Pool>,
+    inner: RedisStore<fred::prelude::Pool>,
     prefix: String,
 }
 
@@ -54,11 +54,11 @@ impl RedisSessions {
             id: wanted,
             ..record.clone()
         };
-        self.store.create(&mut stored).await?;
+        self.inner.create(&mut stored).await?;
         if stored.id != wanted {
-            // Taken: the store chose an id of its own, which no key leads to. Take that back
+            // Taken: the Redis store chose an id of its own, which no key leads to. Take that back
             // out, and say the key was taken the way the other stores do: by another id.
-            self.store.delete(&stored.id).await?;
+            self.inner.delete(&stored.id).await?;
             record.id = Id::default();
         }
         Ok(())
@@ -69,40 +69,40 @@ impl RedisSessions {
             id: self.id(&record.id),
             ..record.clone()
         };
-        self.store.save(&stored).await
+        self.inner.save(&stored).await
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         Ok(self
-            .store
+            .inner
             .load(&self.id(id))
             .await?
             .map(|record| Record { id: *id, ..record }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.store.delete(&self.id(id)).await
+        self.inner.delete(&self.id(id)).await
     }
 }
 
-/// How many sessions the SQLite store keeps in memory (about 4 kB each): the ones in use. The
+/// How many sessions the SQLite storage keeps in memory (about 4 kB each): the ones in use. The
 /// others are read from the table when they come back.
 const SQLITE_CACHED_SESSIONS: usize = 10_000;
 
 /// The SQLite table, read through a cache of the sessions in use.
 #[derive(Clone, Debug)]
 pub struct SqliteSessions {
-    store: SqliteStore,
+    inner: SqliteStore,
     cache: ReadCache<Id, Record>,
 }
 
 impl SqliteSessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let store = self.store.clone();
+        let inner = self.inner.clone();
         let mut created = record.clone();
         let wanted = record.id;
-        let write = async move { store.create(&mut created).await.map(|()| created) };
-        // Cached under the id asked for only if the store kept it (a taken id gets another).
+        let write = async move { inner.create(&mut created).await.map(|()| created) };
+        // Cached under the id asked for only if the SQLite store kept it (a taken id gets another).
         let created = self
             .cache
             .write(wanted, write, move |result| {
@@ -114,9 +114,9 @@ impl SqliteSessions {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let store = self.store.clone();
+        let inner = self.inner.clone();
         let saved = record.clone();
-        let write = async move { store.save(&saved).await.map(|()| saved) };
+        let write = async move { inner.save(&saved).await.map(|()| saved) };
         self.cache
             .write(record.id, write, |result| result.as_ref().ok().cloned())
             .await
@@ -131,7 +131,7 @@ impl SqliteSessions {
             Ok(_) => return Ok(None),
             Err(ticket) => ticket,
         };
-        let record = self.store.load(id).await?;
+        let record = self.inner.load(id).await?;
         if let Some(record) = &record {
             self.cache.fill(*id, record.clone(), ticket);
         }
@@ -139,20 +139,20 @@ impl SqliteSessions {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        let store = self.store.clone();
+        let inner = self.inner.clone();
         let gone = *id;
-        let write = async move { store.delete(&gone).await };
+        let write = async move { inner.delete(&gone).await };
         self.cache.write(*id, write, |_| None).await
     }
 }
 
-impl Store {
-    /// A SQLite store in `pool`, its table created if missing.
+impl SessionStorage {
+    /// SQLite session storage in `pool`, its table created if missing.
     pub async fn sqlite(pool: sqlx::SqlitePool) -> anyhow::Result<Self> {
-        let store = SqliteStore::new(pool);
-        store.migrate().await?;
+        let inner = SqliteStore::new(pool);
+        inner.migrate().await?;
         Ok(Self::Sqlite(SqliteSessions {
-            store,
+            inner,
             cache: ReadCache::new(SQLITE_CACHED_SESSIONS),
         }))
     }
@@ -160,7 +160,7 @@ impl Store {
     /// Sessions in Redis under `redis`'s prefix.
     pub fn redis(redis: &crate::redis::Redis) -> Self {
         Self::Redis(RedisSessions {
-            store: RedisStore::new(redis.pool().clone()),
+            inner: RedisStore::new(redis.pool().clone()),
             prefix: redis.prefix().to_owned(),
         })
     }
@@ -171,42 +171,42 @@ impl Store {
         match self {
             Self::Memory(_) | Self::Redis(_) => Ok(()),
             // The cache serves no expired record: a hit is checked against its expiry.
-            Self::Sqlite(sessions) => sessions.store.delete_expired().await,
+            Self::Sqlite(sessions) => sessions.inner.delete_expired().await,
         }
     }
 }
 
 #[async_trait]
-impl SessionStore for Store {
+impl SessionStore for SessionStorage {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
-            Self::Memory(store) => store.create(record).await,
-            Self::Sqlite(store) => store.create(record).await,
-            Self::Redis(store) => store.create(record).await,
+            Self::Memory(sessions) => sessions.create(record).await,
+            Self::Sqlite(sessions) => sessions.create(record).await,
+            Self::Redis(sessions) => sessions.create(record).await,
         }
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match self {
-            Self::Memory(store) => store.save(record).await,
-            Self::Sqlite(store) => store.save(record).await,
-            Self::Redis(store) => store.save(record).await,
+            Self::Memory(sessions) => sessions.save(record).await,
+            Self::Sqlite(sessions) => sessions.save(record).await,
+            Self::Redis(sessions) => sessions.save(record).await,
         }
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         match self {
-            Self::Memory(store) => store.load(id).await,
-            Self::Sqlite(store) => store.load(id).await,
-            Self::Redis(store) => store.load(id).await,
+            Self::Memory(sessions) => sessions.load(id).await,
+            Self::Sqlite(sessions) => sessions.load(id).await,
+            Self::Redis(sessions) => sessions.load(id).await,
         }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match self {
-            Self::Memory(store) => store.delete(id).await,
-            Self::Sqlite(store) => store.delete(id).await,
-            Self::Redis(store) => store.delete(id).await,
+            Self::Memory(sessions) => sessions.delete(id).await,
+            Self::Sqlite(sessions) => sessions.delete(id).await,
+            Self::Redis(sessions) => sessions.delete(id).await,
         }
     }
 }
@@ -230,32 +230,38 @@ mod tests {
             .connect("sqlite::memory:")
             .await
             .unwrap();
-        let store = Store::sqlite(pool.clone()).await.unwrap();
+        let storage = SessionStorage::sqlite(pool.clone()).await.unwrap();
         let mut record = Record {
             id: Id::default(),
             data: [("user".to_owned(), "alice".into())].into(),
             expiry_date: OffsetDateTime::now_utc() + time::Duration::hours(1),
         };
-        store.create(&mut record).await.unwrap();
+        storage.create(&mut record).await.unwrap();
         assert_eq!(rows(&pool).await, 1, "a created session is in the table");
 
-        // Served from memory: the row taken away behind the store's back is not even read.
+        // Served from memory: the row taken away behind the storage's back is not even read.
         sqlx::query("DELETE FROM tower_sessions")
             .execute(&pool)
             .await
             .unwrap();
-        assert_eq!(store.load(&record.id).await.unwrap(), Some(record.clone()));
+        assert_eq!(
+            storage.load(&record.id).await.unwrap(),
+            Some(record.clone())
+        );
 
         // A save goes to the table, and what it saved is what is read.
         record.data.insert("cart".to_owned(), 2.into());
-        store.save(&record).await.unwrap();
+        storage.save(&record).await.unwrap();
         assert_eq!(rows(&pool).await, 1, "the save reached the table");
-        assert_eq!(store.load(&record.id).await.unwrap(), Some(record.clone()));
+        assert_eq!(
+            storage.load(&record.id).await.unwrap(),
+            Some(record.clone())
+        );
 
         // A delete is seen at once.
-        store.delete(&record.id).await.unwrap();
+        storage.delete(&record.id).await.unwrap();
         assert_eq!(rows(&pool).await, 0);
-        assert_eq!(store.load(&record.id).await.unwrap(), None);
+        assert_eq!(storage.load(&record.id).await.unwrap(), None);
     }
 
     #[tokio::test]
@@ -265,15 +271,15 @@ mod tests {
             .connect("sqlite::memory:")
             .await
             .unwrap();
-        let store = Store::sqlite(pool).await.unwrap();
+        let storage = SessionStorage::sqlite(pool).await.unwrap();
         let mut record = Record {
             id: Id::default(),
             data: Default::default(),
             expiry_date: OffsetDateTime::now_utc() + time::Duration::milliseconds(50),
         };
-        store.create(&mut record).await.unwrap();
-        assert!(store.load(&record.id).await.unwrap().is_some());
+        storage.create(&mut record).await.unwrap();
+        assert!(storage.load(&record.id).await.unwrap().is_some());
         tokio::time::sleep(std::time::Duration::from_millis(80)).await;
-        assert_eq!(store.load(&record.id).await.unwrap(), None);
+        assert_eq!(storage.load(&record.id).await.unwrap(), None);
     }
 }
