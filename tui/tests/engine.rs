@@ -588,11 +588,7 @@ async fn copy_as_curl_replays_with_the_saved_jar_and_curls_jar_loads_back() {
         .find(|c| c.name == "store_session")
         .expect("store_session in curl's jar");
     assert!(session.host_only && session.http_only);
-    let cart = other
-        .load(Request::get(
-            stack.store_url().join("/shopping-cart").unwrap(),
-        ))
-        .await;
+    let cart = load_path(&other, stack.store_url(), "/shopping-cart").await;
     assert_eq!(cart.exchanges[0].status, Some(200));
     assert_eq!(
         cart_items(&cart),
