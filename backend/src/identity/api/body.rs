@@ -55,6 +55,23 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     }
 }
 
+/// The 400 for a request without the object `key` (`[blank]`), as FusionAuth words it.
+pub fn missing(key: &str) -> ApiError {
+    ApiError::field(key, "blank", format!("You must specify [{key}]."))
+}
+
+/// A UUID from a path segment or a body value, else the 400 FusionAuth gives (`field` names
+/// it in the error).
+pub fn parse_id(value: &str, field: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(value).map_err(|_| {
+        ApiError::field(
+            field,
+            "couldNotConvert",
+            format!("Invalid [{field}]: it must be a UUID."),
+        )
+    })
+}
+
 fn invalid_json(message: &str) -> ApiError {
     ApiError::BadRequest(Errors::general("[invalidJSON]", message))
 }
@@ -69,6 +86,11 @@ impl JsonObject {
                 map,
                 prefix: format!("{key}."),
             })
+    }
+
+    /// The nested object under `key`, which the request must have: else a 400 naming it.
+    pub fn required_object(&self, key: &str) -> Result<Fields<'_>, ApiError> {
+        self.object(key).ok_or_else(|| missing(key))
     }
 
     /// The top-level fields.
