@@ -209,26 +209,23 @@ fn other_page() -> crate::engine::Page {
     }
 }
 
+/// A browser on [`other_page`].
+fn on_other_page() -> State {
+    after(
+        booted(100, 30),
+        [victim_loaded(get(2, store("/notes"), other_page()))],
+    )
+}
+
 #[test]
 fn a_page_of_another_shape() {
-    let mut state = booted(100, 30);
-    update(
-        &mut state,
-        victim_loaded(get(2, store("/notes"), other_page())),
-    );
-    update(&mut state, ch('D'));
-    insta::assert_snapshot!(draw(&state));
+    insta::assert_snapshot!(draw(&after(on_other_page(), [ch('D')])));
 }
 
 #[test]
 fn a_checkbox_toggles_to_the_value_it_sends() {
-    let mut state = booted(100, 30);
-    update(
-        &mut state,
-        victim_loaded(get(2, store("/notes"), other_page())),
-    );
-    let exact = crate::app::Target::Field { form: 0, field: 1 };
-    state.page.focus = state.page.targets.iter().position(|t| *t == exact);
+    let mut state = on_other_page();
+    focus(&mut state, crate::app::Target::Field { form: 0, field: 1 });
     update(&mut state, key(KeyCode::Enter));
     assert!(draw(&state).contains("[x] Exact match"));
     let effects = update(&mut state, ch('j'));

@@ -108,14 +108,7 @@ fn pasted_text_goes_into_the_field_on_one_line() {
 #[test]
 fn selects_cycle_their_options_and_a_row_button_submits_its_own_form() {
     let mut state = logged_in(120, 40);
-    let sku = Target::Field { form: 3, field: 1 };
-    let at = state
-        .page
-        .targets
-        .iter()
-        .position(|t| *t == sku)
-        .expect("sku");
-    state.page.focus = Some(at);
+    focus(&mut state, Target::Field { form: 3, field: 1 });
     update(&mut state, key(KeyCode::Enter));
     let value = |s: &crate::app::State| s.page.form(3).expect("form").fields[1].value.clone();
     assert_eq!(value(&state), "MUG-002");
@@ -124,8 +117,7 @@ fn selects_cycle_their_options_and_a_row_button_submits_its_own_form() {
     update(&mut state, ch('h'));
     assert_eq!(value(&state), "MUG-002");
 
-    let remove = Target::Submit { form: 1 };
-    state.page.focus = state.page.targets.iter().position(|t| *t == remove);
+    focus(&mut state, Target::Submit { form: 1 });
     let effects = update(&mut state, key(KeyCode::Enter));
     let request = victim_load(&effects).expect("a load");
     assert_eq!(request.url, store("/shopping-cart/remove"));
@@ -160,8 +152,7 @@ fn enter_in_a_textarea_ends_the_edit_instead_of_posting() {
         &mut state,
         victim_loaded(get(6, forums("/posts"), posts_page())),
     );
-    let body = Target::Field { form: 1, field: 2 };
-    state.page.focus = state.page.targets.iter().position(|t| *t == body);
+    focus(&mut state, Target::Field { form: 1, field: 2 });
     press(
         &mut state,
         [
