@@ -862,26 +862,21 @@ async fn get_user_returns_the_user_without_secrets_and_404_for_unknown_ids(db: D
 
 async fn the_login_ip_is_the_body_ip_address_else_x_forwarded_for_else_the_peer(db: Database) {
     let id = spawn_identity(db).await;
+    // The first two come through a proxy that names the client in X-Forwarded-For.
+    let proxied_login = |body: Value| {
+        id.send(
+            id.http
+                .post(id.url("/api/login"))
+                .header("Authorization", API_KEY)
+                .header("X-Forwarded-For", "198.51.100.1, 10.0.0.1")
+                .json(&body),
+        )
+    };
     let with_body = json!({ "loginId": "alice@example.com", "password": "password", "applicationId": STORE, "ipAddress": "203.0.113.7" });
-    let reply = id
-        .send(
-            id.http
-                .post(id.url("/api/login"))
-                .header("Authorization", API_KEY)
-                .header("X-Forwarded-For", "198.51.100.1, 10.0.0.1")
-                .json(&with_body),
-        )
-        .await;
+    let reply = proxied_login(with_body).await;
     assert_eq!(reply.status, StatusCode::OK);
-    let reply = id
-        .send(
-            id.http
-                .post(id.url("/api/login"))
-                .header("Authorization", API_KEY)
-                .header("X-Forwarded-For", "198.51.100.1, 10.0.0.1")
-                .json(&json!({ "loginId": "alice@example.com", "password": "password" })),
-        )
-        .await;
+    let reply =
+        proxied_login(json!({ "loginId": "alice@example.com", "password": "password" })).await;
     assert_eq!(reply.status, StatusCode::OK);
     id.assert_login("alice@example.com", "password", Some(FORUMS), 200)
         .await;
