@@ -197,14 +197,31 @@ impl TestIdentity {
         .await
     }
 
-    /// The status of a login.
-    async fn login_status(
+    /// Logs in and checks only the status (a number, as FusionAuth's login table lists
+    /// them): most checks of the login table need no more.
+    async fn assert_login(
         &self,
         login_id: &str,
         password: &str,
         application_id: Option<&str>,
-    ) -> StatusCode {
-        self.login(login_id, password, application_id).await.status
+        expected: u16,
+    ) {
+        let reply = self.login(login_id, password, application_id).await;
+        assert_eq!(
+            reply.status.as_u16(),
+            expected,
+            "login {login_id:?} / {password:?} for {application_id:?}: {}",
+            reply.body
+        );
+    }
+
+    /// [`Self::assert_login`] for each `(loginId, password, applicationId, expected)` in
+    /// turn, for checks that try several logins in a row.
+    async fn assert_logins(&self, cases: &[(&str, &str, Option<&str>, u16)]) {
+        for &(login_id, password, application_id, expected) in cases {
+            self.assert_login(login_id, password, application_id, expected)
+                .await;
+        }
     }
 
     async fn login(&self, login_id: &str, password: &str, application_id: Option<&str>) -> Reply {
@@ -213,6 +230,18 @@ impl TestIdentity {
             body["applicationId"] = json!(app);
         }
         self.post("/api/login", Some(API_KEY), body).await
+    }
+
+    /// Completes a 203 with a new password.
+    async fn change_password(&self, change_id: &str, password: &str) -> Reply {
+        let path = format!("/api/user/change-password/{change_id}");
+        self.post(&path, None, json!({ "password": password }))
+            .await
+    }
+
+    /// Completes a 242 (`twoFactorId`, `code`, maybe `applicationId`).
+    async fn two_factor_login(&self, body: Value) -> Reply {
+        self.post("/api/two-factor/login", None, body).await
     }
 
     async fn get_user(&self, id: &str) -> Reply {
@@ -394,20 +423,12 @@ async fn login_id_matches_email_case_insensitively_and_username_exactly(db: Data
         )
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
-    assert_eq!(
-        id.login_status("bob_the_builder", "a long password", None)
-            .await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        id.login_status("Bob_The_Builder", "a long password", None)
-            .await,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        id.login_status("ALICE@Example.com", "password", None).await,
-        StatusCode::OK
-    );
+    id.assert_logins(&[
+        ("bob_the_builder", "a long password", None, 200),
+        ("Bob_The_Builder", "a long password", None, 404),
+        ("ALICE@Example.com", "password", None, 200),
+    ])
+    .await;
 }
 
 async fn login_202_when_not_registered_for_the_application_and_no_refresh_token(db: Database) {
@@ -435,41 +456,20 @@ async fn login_203_then_change_password_completes_it_once(db: Database) {
     assert_eq!(body["changePasswordReason"], "Administrative");
     let change_id = body["changePasswordId"].as_str().unwrap().to_owned();
 
-    let short = id
-        .post(
-            &format!("/api/user/change-password/{change_id}"),
-            None,
-            json!({ "password": "short" }),
-        )
-        .await;
+    let short = id.change_password(&change_id, "short").await;
     assert_eq!(short.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         field_codes(&short.json(), "password"),
         ["[tooShort]password"]
     );
 
-    let changed = id
-        .post(
-            &format!("/api/user/change-password/{change_id}"),
-            None,
-            json!({ "password": "a brand new secret" }),
-        )
-        .await;
+    let changed = id.change_password(&change_id, "a brand new secret").await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
-    let again = id
-        .post(
-            &format!("/api/user/change-password/{change_id}"),
-            None,
-            json!({ "password": "another new secret" }),
-        )
-        .await;
+    let again = id.change_password(&change_id, "another new secret").await;
     assert_eq!(again.status, StatusCode::NOT_FOUND, "the id is single use");
 
-    assert_eq!(
-        id.login_status("change-password@example.com", "password", Some(STORE))
-            .await,
-        StatusCode::NOT_FOUND
-    );
+    id.assert_login("change-password@example.com", "password", Some(STORE), 404)
+        .await;
     let after = id
         .login(
             "change-password@example.com",
@@ -500,11 +500,8 @@ async fn login_212_when_the_tenant_gates_unverified_emails(db: Database) {
     assert_eq!(reply.json()["user"]["verified"], false);
     assert!(reply.json().get("token").is_none());
     // Users created before (skipVerification) still log in.
-    assert_eq!(
-        id.login_status("alice@example.com", "password", Some(STORE))
-            .await,
-        StatusCode::OK
-    );
+    id.assert_login("alice@example.com", "password", Some(STORE), 200)
+        .await;
 }
 
 async fn login_242_then_the_authenticator_code_completes_it_and_a_wrong_code_is_421(db: Database) {
@@ -527,18 +524,12 @@ async fn login_242_then_the_authenticator_code_completes_it_and_a_wrong_code_is_
     let good = totp::code(TOTP_SECRET, unix).unwrap();
     let wrong = format!("{:06}", (good.parse::<u32>().unwrap() + 1) % 1_000_000);
     let refused = id
-        .post(
-            "/api/two-factor/login",
-            None,
-            json!({ "twoFactorId": two_factor_id, "code": wrong }),
-        )
+        .two_factor_login(json!({ "twoFactorId": two_factor_id, "code": wrong }))
         .await;
     assert_eq!(refused.status.as_u16(), 421, "{}", refused.body);
 
     let done = id
-        .post(
-            "/api/two-factor/login",
-            None,
+        .two_factor_login(
             json!({ "twoFactorId": two_factor_id, "code": good, "applicationId": STORE }),
         )
         .await;
@@ -552,11 +543,7 @@ async fn login_242_then_the_authenticator_code_completes_it_and_a_wrong_code_is_
     );
 
     let reused = id
-        .post(
-            "/api/two-factor/login",
-            None,
-            json!({ "twoFactorId": two_factor_id, "code": good }),
-        )
+        .two_factor_login(json!({ "twoFactorId": two_factor_id, "code": good }))
         .await;
     assert_eq!(
         reused.status,
@@ -564,11 +551,7 @@ async fn login_242_then_the_authenticator_code_completes_it_and_a_wrong_code_is_
         "a twoFactorId is single use"
     );
     let unknown = id
-        .post(
-            "/api/two-factor/login",
-            None,
-            json!({ "twoFactorId": "nope", "code": good }),
-        )
+        .two_factor_login(json!({ "twoFactorId": "nope", "code": good }))
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
@@ -742,11 +725,8 @@ async fn login_409_with_the_lock_action_after_five_failures_in_the_window_then_u
         "{expiry} vs {before}"
     );
     // Other users are not affected.
-    assert_eq!(
-        id.login_status("store-only@example.com", "password", Some(STORE))
-            .await,
-        StatusCode::OK
-    );
+    id.assert_login("store-only@example.com", "password", Some(STORE), 200)
+        .await;
 
     tokio::time::sleep(std::time::Duration::from_millis(
         (expiry - now_ms()).max(0) as u64 + 100,
@@ -762,41 +742,25 @@ async fn failures_outside_the_window_do_not_lock(db: Database) {
         .patch_tenant(json!({ "failedAuthenticationConfiguration": { "tooManyAttempts": 2, "resetCountInSeconds": 1 } }))
         .await;
     assert_eq!(patched.status, StatusCode::OK);
-    assert_eq!(
-        id.login_status("alice@example.com", "nope-nope", None)
-            .await,
-        StatusCode::NOT_FOUND
-    );
+    id.assert_login("alice@example.com", "nope-nope", None, 404)
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
-    assert_eq!(
-        id.login_status("alice@example.com", "nope-nope", None)
-            .await,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        id.login_status("alice@example.com", "password", None).await,
-        StatusCode::OK
-    );
+    id.assert_logins(&[
+        ("alice@example.com", "nope-nope", None, 404),
+        ("alice@example.com", "password", None, 200),
+    ])
+    .await;
 }
 
 async fn login_410_for_an_expired_user_and_423_for_a_locked_one(db: Database) {
     let id = spawn_identity(db).await;
-    assert_eq!(
-        id.login_status("expired@example.com", "password", Some(STORE))
-            .await,
-        StatusCode::GONE
-    );
-    assert_eq!(
-        id.login_status("locked@example.com", "password", Some(STORE))
-            .await,
-        StatusCode::LOCKED
-    );
-    // A wrong password on those accounts is still just 404.
-    assert_eq!(
-        id.login_status("locked@example.com", "wrong-one", Some(STORE))
-            .await,
-        StatusCode::NOT_FOUND
-    );
+    id.assert_logins(&[
+        ("expired@example.com", "password", Some(STORE), 410),
+        ("locked@example.com", "password", Some(STORE), 423),
+        // A wrong password on those accounts is still just 404.
+        ("locked@example.com", "wrong-one", Some(STORE), 404),
+    ])
+    .await;
 }
 
 async fn an_administrator_locks_and_expires_a_user_with_patch(db: Database) {
@@ -810,11 +774,8 @@ async fn an_administrator_locks_and_expires_a_user_with_patch(db: Database) {
     let locked = id.patch_user(ALICE, json!({ "active": false })).await;
     assert_eq!(locked.status, StatusCode::OK, "{}", locked.body);
     assert_eq!(locked.json()["user"]["active"], false);
-    assert_eq!(
-        id.login_status("alice@example.com", "password", Some(STORE))
-            .await,
-        StatusCode::LOCKED
-    );
+    id.assert_login("alice@example.com", "password", Some(STORE), 423)
+        .await;
     assert_eq!(
         id.refresh(&refresh_token).await.status,
         StatusCode::BAD_REQUEST,
@@ -825,21 +786,15 @@ async fn an_administrator_locks_and_expires_a_user_with_patch(db: Database) {
         id.patch_user(ALICE, json!({ "active": true })).await.status,
         StatusCode::OK
     );
-    assert_eq!(
-        id.login_status("alice@example.com", "password", Some(STORE))
-            .await,
-        StatusCode::OK
-    );
+    id.assert_login("alice@example.com", "password", Some(STORE), 200)
+        .await;
 
     let expired = id
         .patch_user(ALICE, json!({ "expiry": now_ms() - 1 }))
         .await;
     assert_eq!(expired.status, StatusCode::OK);
-    assert_eq!(
-        id.login_status("alice@example.com", "password", Some(STORE))
-            .await,
-        StatusCode::GONE
-    );
+    id.assert_login("alice@example.com", "password", Some(STORE), 410)
+        .await;
     assert_eq!(
         id.patch_user(ALICE, json!({ "expiry": null })).await.status,
         StatusCode::OK
@@ -849,12 +804,8 @@ async fn an_administrator_locks_and_expires_a_user_with_patch(db: Database) {
         .patch_user(ALICE, json!({ "passwordChangeRequired": true }))
         .await;
     assert_eq!(required.status, StatusCode::OK);
-    assert_eq!(
-        id.login_status("alice@example.com", "password", Some(STORE))
-            .await
-            .as_u16(),
-        203
-    );
+    id.assert_login("alice@example.com", "password", Some(STORE), 203)
+        .await;
     assert_eq!(
         id.patch_user(ALICE, json!({ "passwordChangeRequired": false }))
             .await
@@ -866,16 +817,11 @@ async fn an_administrator_locks_and_expires_a_user_with_patch(db: Database) {
         .patch_user(ALICE, json!({ "password": "reset by an admin" }))
         .await;
     assert_eq!(reset.status, StatusCode::OK);
-    assert_eq!(
-        id.login_status("alice@example.com", "password", Some(STORE))
-            .await,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        id.login_status("alice@example.com", "reset by an admin", Some(STORE))
-            .await,
-        StatusCode::OK
-    );
+    id.assert_logins(&[
+        ("alice@example.com", "password", Some(STORE), 404),
+        ("alice@example.com", "reset by an admin", Some(STORE), 200),
+    ])
+    .await;
 
     assert_eq!(
         id.patch_user(
@@ -916,32 +862,24 @@ async fn get_user_returns_the_user_without_secrets_and_404_for_unknown_ids(db: D
 
 async fn the_login_ip_is_the_body_ip_address_else_x_forwarded_for_else_the_peer(db: Database) {
     let id = spawn_identity(db).await;
+    // The first two come through a proxy that names the client in X-Forwarded-For.
+    let proxied_login = |body: Value| {
+        id.send(
+            id.http
+                .post(id.url("/api/login"))
+                .header("Authorization", API_KEY)
+                .header("X-Forwarded-For", "198.51.100.1, 10.0.0.1")
+                .json(&body),
+        )
+    };
     let with_body = json!({ "loginId": "alice@example.com", "password": "password", "applicationId": STORE, "ipAddress": "203.0.113.7" });
-    let reply = id
-        .send(
-            id.http
-                .post(id.url("/api/login"))
-                .header("Authorization", API_KEY)
-                .header("X-Forwarded-For", "198.51.100.1, 10.0.0.1")
-                .json(&with_body),
-        )
-        .await;
+    let reply = proxied_login(with_body).await;
     assert_eq!(reply.status, StatusCode::OK);
-    let reply = id
-        .send(
-            id.http
-                .post(id.url("/api/login"))
-                .header("Authorization", API_KEY)
-                .header("X-Forwarded-For", "198.51.100.1, 10.0.0.1")
-                .json(&json!({ "loginId": "alice@example.com", "password": "password" })),
-        )
-        .await;
+    let reply =
+        proxied_login(json!({ "loginId": "alice@example.com", "password": "password" })).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(
-        id.login_status("alice@example.com", "password", Some(FORUMS))
-            .await,
-        StatusCode::OK
-    );
+    id.assert_login("alice@example.com", "password", Some(FORUMS), 200)
+        .await;
 
     let records = id.login_records(ALICE).await;
     let logins = records["logins"].as_array().unwrap();
@@ -1123,10 +1061,8 @@ async fn the_no_kickstart_option_starts_empty(db: Database) {
         StatusCode::NOT_FOUND
     );
     // The demo key does not exist there: a key that is sent must be valid.
-    assert_eq!(
-        id.login_status("alice@example.com", "password", None).await,
-        StatusCode::UNAUTHORIZED
-    );
+    id.assert_login("alice@example.com", "password", None, 401)
+        .await;
     let status = id.send(id.http.get(id.url("/api/status"))).await;
     assert_eq!(status.status, StatusCode::OK);
 }
@@ -1149,18 +1085,13 @@ async fn deleting_a_registration_then_the_user_takes_their_access_and_refresh_to
         StatusCode::NOT_FOUND,
         "already gone"
     );
-    assert_eq!(
-        id.login_status("alice@example.com", "password", Some(FORUMS))
-            .await,
-        StatusCode::ACCEPTED,
-        "no longer registered for the Forums"
-    );
-    assert_eq!(
-        id.login_status("alice@example.com", "password", Some(STORE))
-            .await,
-        StatusCode::OK,
-        "still registered for the Store"
-    );
+    id.assert_logins(&[
+        // No longer registered for the Forums.
+        ("alice@example.com", "password", Some(FORUMS), 202),
+        // Still registered for the Store.
+        ("alice@example.com", "password", Some(STORE), 200),
+    ])
+    .await;
     assert_eq!(
         id.refresh(refresh_token).await.status,
         StatusCode::OK,
@@ -1181,11 +1112,8 @@ async fn deleting_a_registration_then_the_user_takes_their_access_and_refresh_to
         StatusCode::BAD_REQUEST,
         "the user's refresh tokens went with them"
     );
-    assert_eq!(
-        id.login_status("alice@example.com", "password", Some(STORE))
-            .await,
-        StatusCode::NOT_FOUND
-    );
+    id.assert_login("alice@example.com", "password", Some(STORE), 404)
+        .await;
 }
 
 async fn a_restart_on_the_same_database_loses_nothing_and_does_not_kickstart_again(db: Database) {
@@ -1220,10 +1148,8 @@ async fn a_restart_on_the_same_database_loses_nothing_and_does_not_kickstart_aga
     id.server.stop().await.unwrap();
 
     let id = spawn_with(config).await;
-    assert_eq!(
-        id.login_status("kept@example.com", "password", None).await,
-        StatusCode::OK
-    );
+    id.assert_login("kept@example.com", "password", None, 200)
+        .await;
     let alice = id.get_user(ALICE).await.json();
     assert_eq!(
         alice["user"]["firstName"], "Alicia",
@@ -1240,14 +1166,10 @@ async fn a_restart_on_the_same_database_loses_nothing_and_does_not_kickstart_aga
             .status,
         StatusCode::OK
     );
-    // The tenant setting survived: one failure locks.
-    assert_eq!(
-        id.login_status("kept@example.com", "wrong-password", None)
-            .await,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        id.login_status("kept@example.com", "password", None).await,
-        StatusCode::CONFLICT
-    );
+    id.assert_logins(&[
+        // The tenant setting survived: one failure locks.
+        ("kept@example.com", "wrong-password", None, 404),
+        ("kept@example.com", "password", None, 409),
+    ])
+    .await;
 }

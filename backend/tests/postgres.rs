@@ -173,12 +173,15 @@ impl Browser {
     }
 }
 
-/// The cart's lines as (sku, quantity).
-fn lines(cart: &Cart) -> Vec<(String, u32)> {
-    cart.items
+/// Fetches `browser`'s cart and checks its lines, `(sku, quantity)` in order.
+async fn assert_cart(browser: &Browser, expected: &[(&str, u32)], why: &str) {
+    let cart: Cart = browser.get_json(store::CART).await;
+    let lines: Vec<(&str, u32)> = cart
+        .items
         .iter()
-        .map(|item| (item.sku.clone(), item.quantity))
-        .collect()
+        .map(|item| (item.sku.as_str(), item.quantity))
+        .collect();
+    assert_eq!(lines, expected, "{why}");
 }
 
 #[tokio::test]
@@ -187,12 +190,12 @@ async fn a_cart_kept_in_postgres_is_there_after_the_store_restarts() {
     let site = pg.start_site(Site::Store, pg.database.url()).await;
     let alice = Browser::new(&site);
     alice.login_alice().await;
-    let cart: Cart = alice.get_json(store::CART).await;
-    assert_eq!(
-        lines(&cart),
-        [("TEA-001".into(), 2), ("MUG-002".into(), 1)],
-        "the demo cart, seeded by the migration"
-    );
+    assert_cart(
+        &alice,
+        &[("TEA-001", 2), ("MUG-002", 1)],
+        "the demo cart, seeded by the migration",
+    )
+    .await;
     let csrf = alice.get(store::CART).await.csrf();
     let added = alice.add_to_cart(&csrf, "KET-003", "2").await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
@@ -203,16 +206,12 @@ async fn a_cart_kept_in_postgres_is_there_after_the_store_restarts() {
     let site = pg.start_site(Site::Store, pg.database.url()).await;
     let alice = Browser::new(&site);
     alice.login_alice().await;
-    let cart: Cart = alice.get_json(store::CART).await;
-    assert_eq!(
-        lines(&cart),
-        [
-            ("TEA-001".into(), 2),
-            ("MUG-002".into(), 1),
-            ("KET-003".into(), 99)
-        ],
-        "kept across the restart, capped at 99"
-    );
+    assert_cart(
+        &alice,
+        &[("TEA-001", 2), ("MUG-002", 1), ("KET-003", 99)],
+        "kept across the restart, capped at 99",
+    )
+    .await;
 
     let db = pg.inspect().await;
     let in_schema: i64 = sqlx::query_scalar(
@@ -390,16 +389,12 @@ async fn a_database_outage_is_a_quick_503_and_the_same_session_carries_on_once_i
         "the same session, without a restart: {}",
         page.body
     );
-    let cart: Cart = alice.get_json(store::CART).await;
-    assert_eq!(
-        lines(&cart),
-        [
-            ("TEA-001".into(), 2),
-            ("MUG-002".into(), 1),
-            ("KET-003".into(), 1)
-        ],
-        "everything acknowledged before the cut, nothing of the refused add"
-    );
+    assert_cart(
+        &alice,
+        &[("TEA-001", 2), ("MUG-002", 1), ("KET-003", 1)],
+        "everything acknowledged before the cut, nothing of the refused add",
+    )
+    .await;
     let added = alice.add_to_cart(&csrf, "SCL-005", "1").await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "writes work again");
     site.stop().await.unwrap();

@@ -196,6 +196,12 @@ async fn wait_for(client: &Client, what: &str, locator: Locator<'_>) -> anyhow::
     }
 }
 
+/// Clicks the element at `xpath` (a button or link that must be there already).
+async fn click(client: &Client, xpath: &str) -> anyhow::Result<()> {
+    client.find(Locator::XPath(xpath)).await?.click().await?;
+    Ok(())
+}
+
 /// The `<main>` "Log in" link that only a logged-out home page shows.
 const HOME_LOGIN_LINK: Locator<'static> =
     Locator::XPath("//main//a[@href='/login' and normalize-space()='Log in']");
@@ -233,13 +239,11 @@ async fn submit_login_form(client: &Client, login_id: &Element) -> anyhow::Resul
         .await?
         .send_keys(PASSWORD)
         .await?;
-    client
-        .find(Locator::XPath(
-            "//form[@action='/login']//button[@type='submit' and normalize-space()='Log in']",
-        ))
-        .await?
-        .click()
-        .await?;
+    click(
+        client,
+        "//form[@action='/login']//button[@type='submit' and normalize-space()='Log in']",
+    )
+    .await?;
     Ok(())
 }
 
@@ -252,11 +256,7 @@ async fn sign_out_everywhere(client: &Client, stack: &Stack) -> anyhow::Result<(
     let login_id = wait_for(client, "the login form", LOGIN_FORM).await?;
     submit_login_form(client, &login_id).await?;
     wait_for(client, "the shopping cart", CART_HEADING).await?;
-    client
-        .find(Locator::XPath("//header//a[normalize-space()='Sessions']"))
-        .await?
-        .click()
-        .await?;
+    click(client, "//header//a[normalize-space()='Sessions']").await?;
     let heading = Locator::XPath("//h1[normalize-space()='Your sessions']");
     wait_for(client, "the sessions page", heading).await?;
     let rows = client.find_all(Locator::Css("tbody tr")).await?;
@@ -270,13 +270,11 @@ async fn sign_out_everywhere(client: &Client, stack: &Stack) -> anyhow::Result<(
         row.contains("Chrome") && row.contains("(this browser)") && row.contains("127.0.0.1"),
         "the sessions page's row: {row:?}"
     );
-    client
-        .find(Locator::XPath(
-            "//form[@action='/sessions/end']//button[normalize-space()='Sign out everywhere']",
-        ))
-        .await?
-        .click()
-        .await?;
+    click(
+        client,
+        "//form[@action='/sessions/end']//button[normalize-space()='Sign out everywhere']",
+    )
+    .await?;
     wait_for(client, "the home page after signing out", HOME_LOGIN_LINK).await?;
     client.goto(cart.as_str()).await?;
     wait_for(client, "the login form after signing out", LOGIN_FORM).await?;
@@ -397,13 +395,11 @@ async fn scenario(client: &Client, stack: &Stack) -> anyhow::Result<()> {
     let cart = store.join("/shopping-cart")?;
     client.goto(cart.as_str()).await?;
     wait_for(client, "the shopping cart again", CART_HEADING).await?;
-    client
-        .find(Locator::XPath(
-            "//header//form[@action='/logout']//button[normalize-space()='Log out']",
-        ))
-        .await?
-        .click()
-        .await?;
+    click(
+        client,
+        "//header//form[@action='/logout']//button[normalize-space()='Log out']",
+    )
+    .await?;
     wait_for(client, "the home page after logging out", HOME_LOGIN_LINK).await?;
     let url = client.current_url().await?;
     ensure!(url.path() == "/", "logging out landed on {url}, not /");

@@ -7,7 +7,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use std::time::Duration;
-use tui::app::{Msg, ReplayVerdict, Target};
+use tui::app::{Msg, Outcome, ReplayVerdict, Target};
 use tui::runtime::{Options, Runtime};
 
 const WIDTH: u16 = 160;
@@ -55,6 +55,15 @@ impl Driver {
         self.runtime
             .dispatch(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
         self.settle().await;
+    }
+
+    /// Opens the Attacker tab, replays (`R`), and answers the outcome of replay `index`.
+    async fn replay(&mut self, index: usize) -> Outcome {
+        self.keys("3R").await;
+        self.runtime.state().attacker().replays[index]
+            .outcome
+            .clone()
+            .expect("answered")
     }
 
     async fn keys(&mut self, keys: &str) {
@@ -228,12 +237,7 @@ async fn a_user_logs_in_to_both_sites_sees_the_jar_and_a_stolen_cookie_dies_at_l
             .any(|c| c.name == "store_session"),
         "stolen"
     );
-    app.press(KeyCode::Char('3')).await;
-    app.press(KeyCode::Char('R')).await;
-    let first = app.runtime.state().attacker().replays[0]
-        .outcome
-        .clone()
-        .expect("answered");
+    let first = app.replay(0).await;
     assert_eq!(first.verdict, ReplayVerdict::GotData, "{first:?}");
     assert!(
         first.evidence.iter().any(|e| e.contains("$43.00")),
@@ -247,12 +251,7 @@ async fn a_user_logs_in_to_both_sites_sees_the_jar_and_a_stolen_cookie_dies_at_l
     app.submit("/logout").await;
     assert_eq!(app.path(), "/");
     assert!(app.screen().contains("You are not logged in"));
-    app.press(KeyCode::Char('3')).await;
-    app.press(KeyCode::Char('R')).await;
-    let second = app.runtime.state().attacker().replays[1]
-        .outcome
-        .clone()
-        .expect("answered");
+    let second = app.replay(1).await;
     assert!(
         matches!(second.verdict, ReplayVerdict::Refused(_)),
         "{second:?}"
@@ -329,12 +328,7 @@ async fn a_stolen_cookie_replayed_after_the_victims_id_rotated_is_detected_as_th
 
     // After the grace period, the replay of the old id ends the whole session.
     tokio::time::sleep(grace + Duration::from_millis(300)).await;
-    app.press(KeyCode::Char('3')).await;
-    app.press(KeyCode::Char('R')).await;
-    let replay = app.runtime.state().attacker().replays[0]
-        .outcome
-        .clone()
-        .expect("answered");
+    let replay = app.replay(0).await;
     assert_eq!(replay.verdict, ReplayVerdict::TheftDetected, "{replay:?}");
     let screen = app.screen();
     assert!(

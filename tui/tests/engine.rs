@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 use tui::engine::{
-    BODY_LIMIT, Block, Browser, BrowserOptions, Method, NotSent, PageLoad, Request, Table,
+    BODY_LIMIT, Block, Browser, BrowserOptions, Form, Method, NotSent, PageLoad, Request, Table,
     curl_command,
 };
 use url::Url;
@@ -43,6 +43,15 @@ fn cart_items(load: &PageLoad) -> Vec<String> {
         .collect()
 }
 
+/// The login form of a load's page (the form with a `loginId` field), to fill in.
+fn login_form(load: &PageLoad) -> Form {
+    load.page
+        .as_ref()
+        .and_then(|page| page.form_with_field("loginId"))
+        .expect("the login form")
+        .clone()
+}
+
 /// The value of `name` in a raw `Set-Cookie`.
 fn set_cookie_value<'a>(set_cookies: &'a [String], name: &str) -> Option<&'a str> {
     set_cookies
@@ -67,12 +76,7 @@ async fn alice_logs_in_and_a_stolen_cookie_works_until_she_logs_out() {
     let login = victim.load(Request::get(login_url)).await;
     assert_eq!(login.error, None);
     assert_eq!(login.exchanges[0].status, Some(200));
-    let mut form = login
-        .page
-        .as_ref()
-        .and_then(|page| page.form_with_field("loginId"))
-        .expect("the login form")
-        .clone();
+    let mut form = login_form(&login);
     assert!(
         !form.value("csrf_token").unwrap_or_default().is_empty(),
         "the hidden CSRF token is parsed"
@@ -236,6 +240,11 @@ async fn serve(router: Router) -> Url {
     Url::parse(&format!("http://test.localhost:{port}/")).unwrap()
 }
 
+/// `browser` loading `path` of the server at `base`.
+async fn load_path(browser: &Browser, base: &Url, path: &str) -> PageLoad {
+    browser.load(Request::get(base.join(path).unwrap())).await
+}
+
 /// Echoes the method, query and body it received.
 async fn echo(method: HttpMethod, uri: axum::http::Uri, body: String) -> Response {
     let query = uri.query().unwrap_or_default().to_owned();
@@ -260,35 +269,32 @@ async fn query_then_other_host(uri: axum::http::Uri, headers: HeaderMap) -> Resp
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
 
+/// A handler answering `status` with `Location: location`, nothing else.
+fn redirect(
+    status: StatusCode,
+    location: &'static str,
+) -> impl FnOnce() -> std::future::Ready<Response> + Clone + Send + Sync + 'static {
+    move || std::future::ready((status, [(header::LOCATION, location)]).into_response())
+}
+
 fn misbehaving() -> Router {
     Router::new()
         .route("/loop", get(|| async { Redirect::temporary("/loop") }))
-        .route(
-            "/a/b/start",
-            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "./x")]) }),
-        )
+        .route("/a/b/start", get(redirect(StatusCode::FOUND, "./x")))
         .route(
             "/a/b/x",
-            get(|| async { (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "../y")]) }),
+            get(redirect(StatusCode::MOVED_PERMANENTLY, "../y")),
         )
         .route("/a/y", get(query_then_other_host))
-        .route(
-            "/post303",
-            post(|| async { (StatusCode::SEE_OTHER, [(header::LOCATION, "/target")]) }),
-        )
+        .route("/post303", post(redirect(StatusCode::SEE_OTHER, "/target")))
         .route(
             "/post307",
-            post(|| async {
-                (
-                    StatusCode::TEMPORARY_REDIRECT,
-                    [(header::LOCATION, "/target")],
-                )
-            }),
+            post(redirect(StatusCode::TEMPORARY_REDIRECT, "/target")),
         )
         .route("/target", any(echo))
         .route(
             "/bad-location",
-            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "http://[oops")]) }),
+            get(redirect(StatusCode::FOUND, "http://[oops")),
         )
         .route(
             "/garbage",
@@ -320,9 +326,7 @@ fn misbehaving() -> Router {
 #[tokio::test]
 async fn a_redirect_loop_gives_up_after_twenty_redirects() {
     let base = serve(misbehaving()).await;
-    let load = browser()
-        .load(Request::get(base.join("/loop").unwrap()))
-        .await;
+    let load = load_path(&browser(), &base, "/loop").await;
     assert_eq!(
         load.exchanges.len(),
         21,
@@ -339,9 +343,7 @@ async fn a_redirect_loop_gives_up_after_twenty_redirects() {
 #[tokio::test]
 async fn relative_locations_are_followed_hop_by_hop() {
     let base = serve(misbehaving()).await;
-    let load = browser()
-        .load(Request::get(base.join("/a/b/start").unwrap()))
-        .await;
+    let load = load_path(&browser(), &base, "/a/b/start").await;
     assert_eq!(load.error, None);
     let hops: Vec<(String, Option<u16>)> = load
         .exchanges
@@ -424,9 +426,7 @@ async fn a_get_form_puts_its_fields_in_the_query() {
 #[tokio::test]
 async fn a_bad_location_is_an_error_naming_it() {
     let base = serve(misbehaving()).await;
-    let load = browser()
-        .load(Request::get(base.join("/bad-location").unwrap()))
-        .await;
+    let load = load_path(&browser(), &base, "/bad-location").await;
     let error = load.error.unwrap();
     assert!(
         error.contains("invalid Location") && error.contains("http://[oops"),
@@ -438,9 +438,7 @@ async fn a_bad_location_is_an_error_naming_it() {
 #[tokio::test]
 async fn invalid_utf8_and_garbage_html_still_give_a_page_and_a_warning() {
     let base = serve(misbehaving()).await;
-    let load = browser()
-        .load(Request::get(base.join("/garbage").unwrap()))
-        .await;
+    let load = load_path(&browser(), &base, "/garbage").await;
     let warning = load.error.expect("a warning");
     assert!(warning.contains("not valid UTF-8"), "{warning}");
     let page = load.page.expect("a page all the same");
@@ -454,13 +452,11 @@ async fn invalid_utf8_and_garbage_html_still_give_a_page_and_a_warning() {
 async fn bodies_are_cut_at_256_kib_and_non_html_is_not_parsed() {
     let base = serve(misbehaving()).await;
     let browser = browser();
-    let big = browser.load(Request::get(base.join("/big").unwrap())).await;
+    let big = load_path(&browser, &base, "/big").await;
     assert_eq!(big.error, None);
     assert_eq!(big.exchanges[0].response_body.len(), BODY_LIMIT);
     assert!(big.page.is_some(), "the body starts with '<'");
-    let json = browser
-        .load(Request::get(base.join("/json").unwrap()))
-        .await;
+    let json = load_path(&browser, &base, "/json").await;
     assert_eq!(json.exchanges[0].response_body, r#"{"ok":true}"#);
     assert!(json.page.is_none());
 }
@@ -542,15 +538,8 @@ async fn a_server_speaking_garbage_instead_of_http_is_a_clear_error() {
 
 /// Home → "Log in" → the form filled in and submitted, as Alice.
 async fn log_in_as_alice(browser: &Browser, store: &Url) -> PageLoad {
-    let login = browser
-        .load(Request::get(store.join("/login").unwrap()))
-        .await;
-    let mut form = login
-        .page
-        .as_ref()
-        .and_then(|page| page.form_with_field("loginId"))
-        .expect("the login form")
-        .clone();
+    let login = load_path(browser, store, "/login").await;
+    let mut form = login_form(&login);
     form.set("loginId", "alice@example.com");
     form.set("password", "password");
     browser.load(form.submission()).await
@@ -599,11 +588,7 @@ async fn copy_as_curl_replays_with_the_saved_jar_and_curls_jar_loads_back() {
         .find(|c| c.name == "store_session")
         .expect("store_session in curl's jar");
     assert!(session.host_only && session.http_only);
-    let cart = other
-        .load(Request::get(
-            stack.store_url().join("/shopping-cart").unwrap(),
-        ))
-        .await;
+    let cart = load_path(&other, stack.store_url(), "/shopping-cart").await;
     assert_eq!(cart.exchanges[0].status, Some(200));
     assert_eq!(
         cart_items(&cart),

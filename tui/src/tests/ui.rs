@@ -2,21 +2,13 @@
 //! committed `.snap` files (`cargo insta review` to accept changes). Fixtures use a fixed clock,
 //! so countdowns are stable.
 
-use crate::app::{Msg, State, Who, update};
+use crate::app::{Msg, State, update};
 use crate::fixtures::*;
 use crossterm::event::KeyCode;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 /// The screen as text.
 fn draw(state: &State) -> String {
-    let area = state.viewport;
-    let mut terminal =
-        Terminal::new(TestBackend::new(area.width, area.height)).expect("test terminal");
-    terminal
-        .draw(|frame| crate::ui::render(state, frame))
-        .expect("draw");
-    terminal.backend().to_string()
+    drawn(state).to_string()
 }
 
 #[test]
@@ -26,61 +18,45 @@ fn home_page() {
 
 #[test]
 fn login_form_with_a_masked_password() {
-    let mut state = on_login(120, 40);
-    update(&mut state, key(KeyCode::Enter));
-    type_text(&mut state, "alice");
-    update(&mut state, key(KeyCode::Tab));
-    type_text(&mut state, "hunter22");
-    insta::assert_snapshot!(draw(&state));
+    insta::assert_snapshot!(draw(&with_a_typed_login(120, 40)));
 }
 
 #[test]
 fn cart() {
-    let mut state = logged_in(120, 40);
-    update(&mut state, ch('j'));
-    update(&mut state, ch('j'));
-    update(&mut state, ch('j'));
-    update(&mut state, ch('j'));
-    insta::assert_snapshot!(draw(&state));
+    insta::assert_snapshot!(draw(&after(
+        logged_in(120, 40),
+        std::iter::repeat_n(ch('j'), 4)
+    )));
 }
 
 #[test]
 fn posts() {
-    let mut state = logged_in(120, 40);
-    update(
-        &mut state,
-        Msg::Loaded {
-            who: Who::Victim,
-            load: get(6, forums("/posts"), posts_page()),
-        },
+    let state = after(
+        logged_in(120, 40),
+        [
+            victim_loaded(get(6, forums("/posts"), posts_page())),
+            jar_msg_for_forums(),
+        ],
     );
-    update(&mut state, jar_msg_for_forums());
     insta::assert_snapshot!(draw(&state));
 }
 
 #[test]
 fn cookie_pane() {
-    let mut state = logged_in(120, 40);
-    update(&mut state, ch('1'));
-    update(&mut state, ch('j'));
-    update(&mut state, ch('j'));
-    insta::assert_snapshot!(draw(&state));
+    insta::assert_snapshot!(draw(&after(
+        logged_in(120, 40),
+        [ch('1'), ch('j'), ch('j')]
+    )));
 }
 
 #[test]
 fn network_pane_with_a_login_redirect() {
-    let mut state = logged_in(120, 40);
-    update(&mut state, ch('2'));
-    update(&mut state, ch('k'));
-    insta::assert_snapshot!(draw(&state));
+    insta::assert_snapshot!(draw(&after(logged_in(120, 40), [ch('2'), ch('k')])));
 }
 
 #[test]
 fn exchange_detail() {
-    let mut state = logged_in(120, 40);
-    update(&mut state, ch('2'));
-    update(&mut state, ch('k'));
-    update(&mut state, key(KeyCode::Enter));
+    let state = after(logged_in(120, 40), [ch('2'), ch('k'), key(KeyCode::Enter)]);
     insta::assert_snapshot!(draw(&state));
 }
 
@@ -105,29 +81,22 @@ fn attacker_pane_when_the_replay_of_a_rotated_id_is_detected_as_theft() {
 
 #[test]
 fn forms_pane_shows_hidden_fields() {
-    let mut state = on_login(120, 40);
-    update(&mut state, ch('4'));
-    insta::assert_snapshot!(draw(&state));
+    insta::assert_snapshot!(draw(&after(on_login(120, 40), [ch('4')])));
 }
 
 #[test]
 fn flow_pane_after_a_run_with_a_failure_and_skips() {
-    let mut state = logged_in(120, 40);
-    update(&mut state, ch('f'));
+    let mut state = after(logged_in(120, 40), [ch('f')]);
     finish_run(&mut state);
     // Step 7, the FAIL: its evidence and reason under the list.
     update(&mut state, key(KeyCode::Home));
-    for _ in 0..6 {
-        update(&mut state, ch('j'));
-    }
+    press(&mut state, std::iter::repeat_n(ch('j'), 6));
     insta::assert_snapshot!(draw(&state));
 }
 
 #[test]
 fn help() {
-    let mut state = booted(120, 40);
-    update(&mut state, ch('?'));
-    insta::assert_snapshot!(draw(&state));
+    insta::assert_snapshot!(draw(&after(booted(120, 40), [ch('?')])));
 }
 
 #[test]
@@ -137,9 +106,7 @@ fn narrow_cart() {
 
 #[test]
 fn narrow_cookie_pane() {
-    let mut state = logged_in(80, 24);
-    update(&mut state, ch('1'));
-    insta::assert_snapshot!(draw(&state));
+    insta::assert_snapshot!(draw(&after(logged_in(80, 24), [ch('1')])));
 }
 
 #[test]
@@ -242,32 +209,23 @@ fn other_page() -> crate::engine::Page {
     }
 }
 
+/// A browser on [`other_page`].
+fn on_other_page() -> State {
+    after(
+        booted(100, 30),
+        [victim_loaded(get(2, store("/notes"), other_page()))],
+    )
+}
+
 #[test]
 fn a_page_of_another_shape() {
-    let mut state = booted(100, 30);
-    update(
-        &mut state,
-        Msg::Loaded {
-            who: Who::Victim,
-            load: get(2, store("/notes"), other_page()),
-        },
-    );
-    update(&mut state, ch('D'));
-    insta::assert_snapshot!(draw(&state));
+    insta::assert_snapshot!(draw(&after(on_other_page(), [ch('D')])));
 }
 
 #[test]
 fn a_checkbox_toggles_to_the_value_it_sends() {
-    let mut state = booted(100, 30);
-    update(
-        &mut state,
-        Msg::Loaded {
-            who: Who::Victim,
-            load: get(2, store("/notes"), other_page()),
-        },
-    );
-    let exact = crate::app::Target::Field { form: 0, field: 1 };
-    state.page.focus = state.page.targets.iter().position(|t| *t == exact);
+    let mut state = on_other_page();
+    focus(&mut state, crate::app::Target::Field { form: 0, field: 1 });
     update(&mut state, key(KeyCode::Enter));
     assert!(draw(&state).contains("[x] Exact match"));
     let effects = update(&mut state, ch('j'));

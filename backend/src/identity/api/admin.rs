@@ -2,7 +2,7 @@
 //! These are what a kickstart file calls; all need the API key except the status probe.
 
 use super::ApiError;
-use super::body::{JsonObject, check};
+use super::body::{JsonObject, check, missing, parse_id};
 use super::login::json;
 use crate::fusionauth::model::{Errors, LoginRecordSearchResponse};
 use crate::identity::State;
@@ -38,13 +38,7 @@ pub async fn create_application_with_id(
     Path(id): Path<String>,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| {
-        ApiError::field(
-            "applicationId",
-            "couldNotConvert",
-            "Invalid [applicationId]: it must be a UUID.",
-        )
-    })?;
+    let id = parse_id(&id, "applicationId")?;
     create(state, headers, id, body).await
 }
 
@@ -55,13 +49,7 @@ async fn create(
     body: JsonObject,
 ) -> Result<Response, ApiError> {
     identity.authorize(&headers, true)?;
-    let Some(fields) = body.object("application") else {
-        return Err(ApiError::field(
-            "application",
-            "blank",
-            "You must specify [application].",
-        ));
-    };
+    let fields = body.required_object("application")?;
     let mut errors = Errors::default();
     let name = fields.required_string("name", &mut errors);
     let roles = fields.names("roles", &mut errors);
@@ -151,11 +139,7 @@ pub async fn patch_tenant(
         .await?
         .ok_or(ApiError::NotFound)?;
     let Some(patch) = body.0.get("tenant").filter(|t| t.is_object()) else {
-        return Err(ApiError::field(
-            "tenant",
-            "blank",
-            "You must specify [tenant].",
-        ));
+        return Err(missing("tenant"));
     };
     merge(&mut config, patch);
     if let Err(error) = serde_json::from_value::<TenantConfig>(config.clone()) {
@@ -182,20 +166,8 @@ pub async fn create_user_action(
     body: JsonObject,
 ) -> Result<Response, ApiError> {
     identity.authorize(&headers, true)?;
-    let action_id = Uuid::parse_str(&action_id).map_err(|_| {
-        ApiError::field(
-            "userActionId",
-            "couldNotConvert",
-            "Invalid [userActionId]: it must be a UUID.",
-        )
-    })?;
-    let Some(fields) = body.object("userAction") else {
-        return Err(ApiError::field(
-            "userAction",
-            "blank",
-            "You must specify [userAction].",
-        ));
-    };
+    let action_id = parse_id(&action_id, "userActionId")?;
+    let fields = body.required_object("userAction")?;
     let mut errors = Errors::default();
     let name = fields.required_string("name", &mut errors);
     let prevent_login = fields.bool("preventLogin", &mut errors).unwrap_or(false);

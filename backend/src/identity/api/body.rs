@@ -55,6 +55,23 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     }
 }
 
+/// The 400 for a request without the object `key` (`[blank]`), as FusionAuth words it.
+pub fn missing(key: &str) -> ApiError {
+    ApiError::field(key, "blank", format!("You must specify [{key}]."))
+}
+
+/// A UUID from a path segment or a body value, else the 400 FusionAuth gives (`field` names
+/// it in the error).
+pub fn parse_id(value: &str, field: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(value).map_err(|_| {
+        ApiError::field(
+            field,
+            "couldNotConvert",
+            format!("Invalid [{field}]: it must be a UUID."),
+        )
+    })
+}
+
 fn invalid_json(message: &str) -> ApiError {
     ApiError::BadRequest(Errors::general("[invalidJSON]", message))
 }
@@ -69,6 +86,11 @@ impl JsonObject {
                 map,
                 prefix: format!("{key}."),
             })
+    }
+
+    /// The nested object under `key`, which the request must have: else a 400 naming it.
+    pub fn required_object(&self, key: &str) -> Result<Fields<'_>, ApiError> {
+        self.object(key).ok_or_else(|| missing(key))
     }
 
     /// The top-level fields.
@@ -92,6 +114,19 @@ impl Fields<'_> {
         format!("{}{key}", self.prefix)
     }
 
+    /// Records that `key` holds a value of the wrong type (`code`, `message`) and answers
+    /// the field as absent (`None`, an empty list): every typed getter's last arm.
+    fn wrong_type<T: Default>(
+        &self,
+        key: &str,
+        code: &str,
+        message: String,
+        errors: &mut Errors,
+    ) -> T {
+        errors.add_field(&self.path(key), code, message);
+        T::default()
+    }
+
     /// True when `key` is present (even as null).
     pub fn has(&self, key: &str) -> bool {
         self.map.contains_key(key)
@@ -103,12 +138,7 @@ impl Fields<'_> {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
             Some(_) => {
-                errors.add_field(
-                    &self.path(key),
-                    "invalid",
-                    format!("[{key}] must be a string."),
-                );
-                None
+                self.wrong_type(key, "invalid", format!("[{key}] must be a string."), errors)
             }
         }
     }
@@ -123,12 +153,7 @@ impl Fields<'_> {
                 None
             }
             Some(_) => {
-                errors.add_field(
-                    &self.path(key),
-                    "invalid",
-                    format!("[{key}] must be a string."),
-                );
-                None
+                self.wrong_type(key, "invalid", format!("[{key}] must be a string."), errors)
             }
         }
     }
@@ -138,14 +163,12 @@ impl Fields<'_> {
         match self.map.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if let Ok(id) = Uuid::parse_str(s) => Some(id),
-            Some(_) => {
-                errors.add_field(
-                    &self.path(key),
-                    "couldNotConvert",
-                    format!("Invalid [{}]: it must be a UUID.", self.path(key)),
-                );
-                None
-            }
+            Some(_) => self.wrong_type(
+                key,
+                "couldNotConvert",
+                format!("Invalid [{}]: it must be a UUID.", self.path(key)),
+                errors,
+            ),
         }
     }
 
@@ -155,14 +178,12 @@ impl Fields<'_> {
             None | Some(Value::Null) => None,
             Some(Value::Bool(b)) => Some(*b),
             Some(Value::String(s)) if s == "true" || s == "false" => Some(s == "true"),
-            Some(_) => {
-                errors.add_field(
-                    &self.path(key),
-                    "couldNotConvert",
-                    format!("[{key}] must be a boolean."),
-                );
-                None
-            }
+            Some(_) => self.wrong_type(
+                key,
+                "couldNotConvert",
+                format!("[{key}] must be a boolean."),
+                errors,
+            ),
         }
     }
 
@@ -171,14 +192,12 @@ impl Fields<'_> {
         match self.map.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
-            Some(_) => {
-                errors.add_field(
-                    &self.path(key),
-                    "couldNotConvert",
-                    format!("[{key}] must be an integer."),
-                );
-                None
-            }
+            Some(_) => self.wrong_type(
+                key,
+                "couldNotConvert",
+                format!("[{key}] must be an integer."),
+                errors,
+            ),
         }
     }
 
@@ -195,12 +214,7 @@ impl Fields<'_> {
                 })
                 .collect(),
             Some(_) => {
-                errors.add_field(
-                    &self.path(key),
-                    "invalid",
-                    format!("[{key}] must be an array."),
-                );
-                Vec::new()
+                self.wrong_type(key, "invalid", format!("[{key}] must be an array."), errors)
             }
         }
     }

@@ -3,7 +3,7 @@
 //! key. Kickstart creates its users through these same handlers.
 
 use super::ApiError;
-use super::body::{Fields, JsonObject, check};
+use super::body::{Fields, JsonObject, check, parse_id};
 use super::login::json;
 use crate::clock::now_ms;
 use crate::fusionauth::model::{Errors, Registration, UserResponse};
@@ -119,13 +119,7 @@ async fn register_user(
 ) -> Result<Response, ApiError> {
     identity.authorize(&headers, true)?;
     let mut errors = Errors::default();
-    let Some(registration_fields) = body.object("registration") else {
-        return Err(ApiError::field(
-            "registration",
-            "blank",
-            "You must specify [registration].",
-        ));
-    };
+    let registration_fields = body.required_object("registration")?;
     let application_id = registration_fields.uuid("applicationId", &mut errors);
     let roles = registration_fields.names("roles", &mut errors);
     let username = registration_fields.string("username", &mut errors);
@@ -191,9 +185,7 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     identity.authorize(&headers, true)?;
     let mut user = find(&identity, &user_id).await?;
-    let Some(fields) = body.object("user") else {
-        return Err(ApiError::field("user", "blank", "You must specify [user]."));
-    };
+    let fields = body.required_object("user")?;
     let mut errors = Errors::default();
     let now = now_ms();
     let mut revoke = false;
@@ -346,9 +338,7 @@ pub async fn change_password(
 
 /// Validates the `user` object of `body` and stores a new user with `id`.
 async fn new_user(identity: &State, id: Uuid, body: &JsonObject) -> Result<UserRecord, ApiError> {
-    let Some(fields) = body.object("user") else {
-        return Err(ApiError::field("user", "blank", "You must specify [user]."));
-    };
+    let fields = body.required_object("user")?;
     let mut errors = Errors::default();
     let skip_verification = body
         .fields()
@@ -508,16 +498,6 @@ fn is_email(value: &str) -> bool {
 
 fn short_id() -> String {
     crate::random::random_token(3)
-}
-
-fn parse_id(value: &str, field: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(value).map_err(|_| {
-        ApiError::field(
-            field,
-            "couldNotConvert",
-            format!("Invalid [{field}]: it must be a UUID."),
-        )
-    })
 }
 
 async fn find(identity: &State, user_id: &str) -> Result<UserRecord, ApiError> {

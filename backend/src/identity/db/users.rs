@@ -5,14 +5,55 @@ use crate::db::{Db, with_pool};
 use crate::fusionauth::model::{TwoFactorInfo, User};
 use crate::identity::password::PasswordHash;
 use crate::identity::totp;
-use sqlx::FromRow;
+use sqlx::query::Query;
+use sqlx::{Database, Encode, FromRow, Type};
 use uuid::Uuid;
 
-/// Every column of `users`, in the order [`IdentityDb::insert_user`] binds them.
-const USER_COLUMNS: &str = "id, tenant_id, email, username, first_name, last_name, full_name, \
-    active, verified, password_change_required, password_change_reason, expiry, \
-    encryption_scheme, factor, salt, password_hash, two_factor_secret, two_factor_method_id, \
-    data, insert_instant, last_login_instant, last_login_ip, password_last_update_instant";
+/// Every column of `users`, in the order [`IdentityDb::insert_user`] binds them: the three
+/// set once at creation, then the ones [`bind_mutable`] binds.
+const USER_COLUMNS: &str = "id, tenant_id, insert_instant, email, username, first_name, \
+    last_name, full_name, active, verified, password_change_required, password_change_reason, \
+    expiry, encryption_scheme, factor, salt, password_hash, two_factor_secret, \
+    two_factor_method_id, data, last_login_instant, last_login_ip, password_last_update_instant";
+
+/// Binds the 20 columns a user's update may change, in [`USER_COLUMNS`] order (`email`
+/// to `password_last_update_instant`): insert and update share this list, so a new column
+/// cannot be bound in one and forgotten in the other. Generic over the database so it works
+/// on either arm of `with_pool!`.
+fn bind_mutable<'q, DB>(
+    query: Query<'q, DB, <DB as Database>::Arguments<'q>>,
+    user: &'q UserRecord,
+) -> Query<'q, DB, <DB as Database>::Arguments<'q>>
+where
+    DB: Database,
+    String: Encode<'q, DB> + Type<DB>,
+    bool: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+    Option<String>: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+{
+    query
+        .bind(&user.email)
+        .bind(&user.username)
+        .bind(&user.first_name)
+        .bind(&user.last_name)
+        .bind(&user.full_name)
+        .bind(user.active)
+        .bind(user.verified)
+        .bind(user.password_change_required)
+        .bind(&user.password_change_reason)
+        .bind(user.expiry)
+        .bind(&user.encryption_scheme)
+        .bind(user.factor)
+        .bind(&user.salt)
+        .bind(&user.password_hash)
+        .bind(&user.two_factor_secret)
+        .bind(&user.two_factor_method_id)
+        .bind(&user.data)
+        .bind(user.last_login_instant)
+        .bind(&user.last_login_ip)
+        .bind(user.password_last_update_instant)
+}
 
 /// A user as stored, password hash included. Turned into the wire [`User`] by
 /// [`IdentityDb::user_view`].
@@ -98,30 +139,11 @@ impl IdentityDb {
              ON CONFLICT DO NOTHING"
         );
         let done = with_pool!(&self.db, |pool| {
-            sqlx::query(&sql)
+            let query = sqlx::query(&sql)
                 .bind(user.id.to_string())
                 .bind(user.tenant_id.to_string())
-                .bind(&user.email)
-                .bind(&user.username)
-                .bind(&user.first_name)
-                .bind(&user.last_name)
-                .bind(&user.full_name)
-                .bind(user.active)
-                .bind(user.verified)
-                .bind(user.password_change_required)
-                .bind(&user.password_change_reason)
-                .bind(user.expiry)
-                .bind(&user.encryption_scheme)
-                .bind(user.factor)
-                .bind(&user.salt)
-                .bind(&user.password_hash)
-                .bind(&user.two_factor_secret)
-                .bind(&user.two_factor_method_id)
-                .bind(&user.data)
-                .bind(user.insert_instant)
-                .bind(user.last_login_instant)
-                .bind(&user.last_login_ip)
-                .bind(user.password_last_update_instant)
+                .bind(user.insert_instant);
+            bind_mutable(query, user)
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected())
@@ -132,37 +154,18 @@ impl IdentityDb {
     /// Writes every mutable column of `user` back.
     pub async fn update_user(&self, user: &UserRecord) -> anyhow::Result<()> {
         with_pool!(&self.db, |pool| {
-            sqlx::query(
+            let query = sqlx::query(
                 "UPDATE users SET email = $1, username = $2, first_name = $3, last_name = $4, full_name = $5, active = $6, verified = $7,
                     password_change_required = $8, password_change_reason = $9, expiry = $10, encryption_scheme = $11, factor = $12, salt = $13,
                     password_hash = $14, two_factor_secret = $15, two_factor_method_id = $16, data = $17, last_login_instant = $18, last_login_ip = $19,
                     password_last_update_instant = $20
                  WHERE id = $21",
-            )
-            .bind(&user.email)
-            .bind(&user.username)
-            .bind(&user.first_name)
-            .bind(&user.last_name)
-            .bind(&user.full_name)
-            .bind(user.active)
-            .bind(user.verified)
-            .bind(user.password_change_required)
-            .bind(&user.password_change_reason)
-            .bind(user.expiry)
-            .bind(&user.encryption_scheme)
-            .bind(user.factor)
-            .bind(&user.salt)
-            .bind(&user.password_hash)
-            .bind(&user.two_factor_secret)
-            .bind(&user.two_factor_method_id)
-            .bind(&user.data)
-            .bind(user.last_login_instant)
-            .bind(&user.last_login_ip)
-            .bind(user.password_last_update_instant)
-            .bind(user.id.to_string())
-            .execute(pool)
-            .await
-            .map(drop)
+            );
+            bind_mutable(query, user)
+                .bind(user.id.to_string())
+                .execute(pool)
+                .await
+                .map(drop)
         })?;
         Ok(())
     }

@@ -36,8 +36,7 @@ fn enter_on_a_focused_link_follows_it() {
     let mut state = booted(120, 40);
     // Targets: Store, Log in (header), Log in (body).
     assert_eq!(state.page.targets.len(), 3);
-    update(&mut state, ch('j'));
-    update(&mut state, ch('j'));
+    press(&mut state, [ch('j'), ch('j')]);
     assert_eq!(state.page.focused(), Some(Target::Link(1)));
     let effects = update(&mut state, key(KeyCode::Enter));
     assert_get(&effects, &store("/login"));
@@ -58,20 +57,14 @@ fn back_forward_and_reload_load_history_entries_without_pushing_new_ones() {
     );
     update(
         &mut state,
-        Msg::Loaded {
-            who: Who::Victim,
-            load: get(4, store("/login"), login_page(None)),
-        },
+        victim_loaded(get(4, store("/login"), login_page(None))),
     );
     assert_eq!(state.history.entries().len(), 3);
     let alt_right = Msg::Key(KeyEvent::new(KeyCode::Right, KeyModifiers::ALT));
     assert_get(&update(&mut state, alt_right), &store("/shopping-cart"));
     update(
         &mut state,
-        Msg::Loaded {
-            who: Who::Victim,
-            load: get(5, store("/shopping-cart"), cart_page()),
-        },
+        victim_loaded(get(5, store("/shopping-cart"), cart_page())),
     );
     assert_get(&update(&mut state, ch('r')), &store("/shopping-cart"));
     assert_eq!(state.history.entries().len(), 3);
@@ -103,8 +96,7 @@ fn the_address_bar_takes_a_path_and_q_is_typed_not_quit() {
 #[test]
 fn a_bad_address_keeps_the_editor_open_with_the_reason() {
     let mut state = booted(120, 40);
-    update(&mut state, ch(':'));
-    update(&mut state, ctrl('u'));
+    press(&mut state, [ch(':'), ctrl('u')]);
     assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
     assert!(state.is_typing());
     assert!(state.status().is_some_and(|s| s.error));
@@ -154,13 +146,7 @@ fn exchange_timestamps_move_the_clock_forward_between_ticks() {
     let mut state = booted(120, 40);
     let mut load = get(2, store("/login"), login_page(None));
     load.exchanges[0].started = at(60);
-    update(
-        &mut state,
-        Msg::Loaded {
-            who: Who::Victim,
-            load,
-        },
-    );
+    update(&mut state, victim_loaded(load));
     assert_eq!(state.now, at(60) + Duration::from_micros(4_200));
 }
 
@@ -290,8 +276,7 @@ fn slash_finds_text_in_the_page_and_n_finds_the_next_match() {
     assert!(state.page.scroll > first, "the field label further down");
     update(&mut state, ch('N'));
     assert_eq!(state.page.scroll, first);
-    update(&mut state, ch('/'));
-    update(&mut state, ctrl('u'));
+    press(&mut state, [ch('/'), ctrl('u')]);
     type_text(&mut state, "no such text");
     update(&mut state, key(KeyCode::Enter));
     assert!(

@@ -1,6 +1,6 @@
 //! The Cookies tab: selection, reveal, edit, delete, expire, clear, copy, save; the tick.
 
-use crate::app::{Effect, Msg, Who, update};
+use crate::app::{Effect, Msg, update};
 use crate::fixtures::*;
 use crossterm::event::KeyCode;
 
@@ -8,9 +8,7 @@ use crossterm::event::KeyCode;
 /// localhost, store.localhost).
 fn on_store_cookie() -> crate::app::State {
     let mut state = logged_in(120, 40);
-    update(&mut state, ch('1'));
-    update(&mut state, ch('j'));
-    update(&mut state, ch('j'));
+    press(&mut state, [ch('1'), ch('j'), ch('j')]);
     assert_eq!(
         state.jar().selected().map(|c| c.name.as_str()),
         Some("store_session")
@@ -102,11 +100,7 @@ fn the_selection_stays_on_its_cookie_when_the_jar_changes() {
     extra.domain = "a.localhost".to_owned();
     update(
         &mut state,
-        Msg::Jar {
-            who: Who::Victim,
-            cookies: vec![store_cookie(), extra, forums_cookie()],
-            decisions: Vec::new(),
-        },
+        victim_jar(vec![store_cookie(), extra, forums_cookie()]),
     );
     assert_eq!(
         state.jar().selected().map(|c| c.name.as_str()),
@@ -117,15 +111,7 @@ fn the_selection_stays_on_its_cookie_when_the_jar_changes() {
 #[test]
 fn a_cookie_removed_while_edited_closes_the_editor() {
     let mut state = on_store_cookie();
-    update(&mut state, ch('e'));
-    update(
-        &mut state,
-        Msg::Jar {
-            who: Who::Victim,
-            cookies: vec![forums_cookie()],
-            decisions: Vec::new(),
-        },
-    );
+    press(&mut state, [ch('e'), victim_jar(vec![forums_cookie()])]);
     assert!(!state.is_typing());
     assert!(state.status().is_some_and(|s| s.error));
 }
@@ -149,8 +135,7 @@ fn ticks_are_needed_only_while_a_countdown_is_on_screen() {
     assert!(state.needs_tick(), "Cookies tab beside the page");
     update(&mut state, ch('2'));
     assert!(!state.needs_tick(), "Network tab");
-    update(&mut state, ch('1'));
-    update(&mut state, ch('D'));
+    press(&mut state, [ch('1'), ch('D')]);
     assert!(!state.needs_tick(), "devtools hidden");
     let mut narrow = logged_in(80, 24);
     assert!(!narrow.needs_tick(), "narrow: the page has the screen");

@@ -119,8 +119,7 @@ fn the_selection_moves_with_the_list_keys_and_stays_put_while_steps_come_in() {
             Msg::Flow(FlowMsg::Step(step_report(n, &[], Verdict::Pass))),
         );
     }
-    update(&mut state, key(KeyCode::Home));
-    update(&mut state, ch('j'));
+    press(&mut state, [key(KeyCode::Home), ch('j')]);
     assert_eq!(state.flow().selected().map(|s| s.number), Some(2));
     update(
         &mut state,
@@ -129,8 +128,7 @@ fn the_selection_moves_with_the_list_keys_and_stays_put_while_steps_come_in() {
     assert_eq!(state.flow().selected().map(|s| s.number), Some(2));
     update(&mut state, key(KeyCode::End));
     assert_eq!(state.flow().selected().map(|s| s.number), Some(4));
-    update(&mut state, ch('k'));
-    update(&mut state, key(KeyCode::Up));
+    press(&mut state, [ch('k'), key(KeyCode::Up)]);
     assert_eq!(state.flow().selected().map(|s| s.number), Some(2));
 }
 

@@ -1,7 +1,7 @@
 //! Forms: typing into fields (passwords masked), hidden fields submitted, selects, buttons.
 
 use super::victim_load;
-use crate::app::{Msg, Target, Who, update};
+use crate::app::{Msg, Target, update};
 use crate::engine::{FieldKind, Method};
 use crate::fixtures::*;
 use crossterm::event::KeyCode;
@@ -67,11 +67,7 @@ fn typing_a_login_submits_every_field_hidden_ones_included() {
 
 #[test]
 fn a_typed_password_is_drawn_masked() {
-    let mut state = on_login(120, 40);
-    update(&mut state, key(KeyCode::Enter));
-    type_text(&mut state, "alice");
-    update(&mut state, key(KeyCode::Tab));
-    type_text(&mut state, "hunter22");
+    let state = with_a_typed_login(120, 40);
     assert!(find(&state, "[••••••••  ").is_some());
     assert!(find(&state, "hunter22").is_none());
     assert!(find(&state, "[alice ").is_some());
@@ -82,9 +78,10 @@ fn esc_leaves_a_field_keeping_what_was_typed_and_editing_keys_work() {
     let mut state = on_login(120, 40);
     update(&mut state, key(KeyCode::Enter));
     type_text(&mut state, "alice smith");
-    update(&mut state, ctrl('w'));
-    update(&mut state, key(KeyCode::Backspace));
-    update(&mut state, key(KeyCode::Home));
+    press(
+        &mut state,
+        [ctrl('w'), key(KeyCode::Backspace), key(KeyCode::Home)],
+    );
     type_text(&mut state, "@");
     update(&mut state, key(KeyCode::Esc));
     assert!(!state.is_typing());
@@ -95,8 +92,13 @@ fn esc_leaves_a_field_keeping_what_was_typed_and_editing_keys_work() {
 #[test]
 fn pasted_text_goes_into_the_field_on_one_line() {
     let mut state = on_login(120, 40);
-    update(&mut state, key(KeyCode::Enter));
-    update(&mut state, Msg::Paste("alice@example.com\n".to_owned()));
+    press(
+        &mut state,
+        [
+            key(KeyCode::Enter),
+            Msg::Paste("alice@example.com\n".to_owned()),
+        ],
+    );
     assert_eq!(
         state.page.form(0).expect("form").fields[2].value,
         "alice@example.com"
@@ -106,14 +108,7 @@ fn pasted_text_goes_into_the_field_on_one_line() {
 #[test]
 fn selects_cycle_their_options_and_a_row_button_submits_its_own_form() {
     let mut state = logged_in(120, 40);
-    let sku = Target::Field { form: 3, field: 1 };
-    let at = state
-        .page
-        .targets
-        .iter()
-        .position(|t| *t == sku)
-        .expect("sku");
-    state.page.focus = Some(at);
+    focus(&mut state, Target::Field { form: 3, field: 1 });
     update(&mut state, key(KeyCode::Enter));
     let value = |s: &crate::app::State| s.page.form(3).expect("form").fields[1].value.clone();
     assert_eq!(value(&state), "MUG-002");
@@ -122,8 +117,7 @@ fn selects_cycle_their_options_and_a_row_button_submits_its_own_form() {
     update(&mut state, ch('h'));
     assert_eq!(value(&state), "MUG-002");
 
-    let remove = Target::Submit { form: 1 };
-    state.page.focus = state.page.targets.iter().position(|t| *t == remove);
+    focus(&mut state, Target::Submit { form: 1 });
     let effects = update(&mut state, key(KeyCode::Enter));
     let request = victim_load(&effects).expect("a load");
     assert_eq!(request.url, store("/shopping-cart/remove"));
@@ -156,15 +150,16 @@ fn enter_in_a_textarea_ends_the_edit_instead_of_posting() {
     let mut state = logged_in(120, 40);
     update(
         &mut state,
-        Msg::Loaded {
-            who: Who::Victim,
-            load: get(6, forums("/posts"), posts_page()),
-        },
+        victim_loaded(get(6, forums("/posts"), posts_page())),
     );
-    let body = Target::Field { form: 1, field: 2 };
-    state.page.focus = state.page.targets.iter().position(|t| *t == body);
-    update(&mut state, key(KeyCode::Enter));
-    update(&mut state, Msg::Paste("line one\nline two".to_owned()));
+    focus(&mut state, Target::Field { form: 1, field: 2 });
+    press(
+        &mut state,
+        [
+            key(KeyCode::Enter),
+            Msg::Paste("line one\nline two".to_owned()),
+        ],
+    );
     assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
     let field = &state.page.form(1).expect("form").fields[2];
     assert_eq!(
@@ -178,12 +173,6 @@ fn a_new_page_drops_the_field_being_edited() {
     let mut state = on_login(120, 40);
     update(&mut state, key(KeyCode::Enter));
     assert!(state.is_typing());
-    update(
-        &mut state,
-        Msg::Loaded {
-            who: Who::Victim,
-            load: get(3, store("/"), home_page()),
-        },
-    );
+    update(&mut state, victim_loaded(get(3, store("/"), home_page())));
     assert!(!state.is_typing());
 }

@@ -1,6 +1,6 @@
 //! The Network tab: selection, the detail overlay, copy as curl.
 
-use crate::app::{Effect, Msg, Overlay, Who, update};
+use crate::app::{Effect, Msg, Overlay, update};
 use crate::fixtures::*;
 use crossterm::event::KeyCode;
 
@@ -22,9 +22,7 @@ fn the_log_keeps_every_hop_and_selects_the_newest() {
 fn enter_opens_the_exchange_and_y_asks_the_runtime_for_curl() {
     // Short enough that the detail scrolls.
     let mut state = logged_in(120, 16);
-    update(&mut state, ch('2'));
-    update(&mut state, ch('k'));
-    update(&mut state, key(KeyCode::Enter));
+    press(&mut state, [ch('2'), ch('k'), key(KeyCode::Enter)]);
     assert_eq!(state.overlay(), Some(Overlay::Detail { id: 30, scroll: 0 }));
     update(&mut state, ch('j'));
     assert_eq!(state.overlay(), Some(Overlay::Detail { id: 30, scroll: 1 }));
@@ -37,23 +35,21 @@ fn enter_opens_the_exchange_and_y_asks_the_runtime_for_curl() {
 #[test]
 fn the_selection_follows_new_entries_only_from_the_newest() {
     let mut state = logged_in(120, 40);
-    update(&mut state, ch('2'));
-    update(&mut state, key(KeyCode::Home));
-    update(
+    press(
         &mut state,
-        Msg::Loaded {
-            who: Who::Victim,
-            load: get(4, store("/"), home_page()),
-        },
+        [
+            ch('2'),
+            key(KeyCode::Home),
+            victim_loaded(get(4, store("/"), home_page())),
+        ],
     );
     assert_eq!(state.network().selected().map(|l| l.exchange.id), Some(10));
-    update(&mut state, key(KeyCode::End));
-    update(
+    press(
         &mut state,
-        Msg::Loaded {
-            who: Who::Victim,
-            load: get(5, store("/"), home_page()),
-        },
+        [
+            key(KeyCode::End),
+            victim_loaded(get(5, store("/"), home_page())),
+        ],
     );
     assert_eq!(state.network().selected().map(|l| l.exchange.id), Some(50));
 }

@@ -16,9 +16,7 @@ fn stolen() -> crate::app::State {
 #[test]
 fn stealing_the_selected_cookie_copies_it_into_the_attackers_jar() {
     let mut state = logged_in(120, 40);
-    update(&mut state, ch('1'));
-    update(&mut state, ch('j'));
-    update(&mut state, ch('j'));
+    press(&mut state, [ch('1'), ch('j'), ch('j')]);
     assert_eq!(
         update(&mut state, ch('s')),
         [Effect::StealCookie(store_cookie())]
