@@ -354,6 +354,22 @@ fn violations(modules: &[Module], from: &[&str], forbidden: &[&str]) -> Vec<Stri
     found
 }
 
+/// A layer rule: modules under these prefixes, the prefixes they must not name, and why.
+type Rule<'a> = (&'a [&'a str], &'a [&'a str], &'a str);
+
+/// Fails with every place that breaks one of `rules`, each with the rule's reason.
+fn assert_rules(modules: &[Module], rules: &[Rule]) {
+    let found: Vec<String> = rules
+        .iter()
+        .flat_map(|(from, forbidden, why)| {
+            violations(modules, from, forbidden)
+                .into_iter()
+                .map(move |line| format!("{line}: {why}"))
+        })
+        .collect();
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
 #[test]
 fn the_backend_layers_call_only_downwards() {
     let backend = read_crate(&workspace().join("backend/src/lib.rs"));
@@ -366,7 +382,7 @@ fn the_backend_layers_call_only_downwards() {
         "server",
         "telemetry",
     ];
-    let rules: [(&[&str], &[&str], &str); 5] = [
+    let rules: [Rule; 5] = [
         (
             &["web"],
             &["identity"],
@@ -407,19 +423,13 @@ fn the_backend_layers_call_only_downwards() {
             "only the command line starts the stack, and nothing reads the command line",
         ),
     ];
-    let mut found = Vec::new();
-    for (from, forbidden, why) in rules {
-        for line in violations(&backend, from, forbidden) {
-            found.push(format!("{line}: {why}"));
-        }
-    }
-    assert!(found.is_empty(), "{}", found.join("\n"));
+    assert_rules(&backend, &rules);
 }
 
 #[test]
 fn the_tui_engine_knows_no_ui_the_ui_no_http_and_the_backend_only_as_the_embedded_stack() {
     let tui = read_crate(&workspace().join("tui/src/lib.rs"));
-    let rules: [(&[&str], &[&str], &str); 4] = [
+    let rules: [Rule; 4] = [
         (
             &["engine"],
             &["app", "ui", "flow", "runtime", "::ratatui", "::crossterm"],
@@ -454,13 +464,7 @@ fn the_tui_engine_knows_no_ui_the_ui_no_http_and_the_backend_only_as_the_embedde
             "the TUI starts the embedded stack through backend::stack and then talks HTTP to it",
         ),
     ];
-    let mut found = Vec::new();
-    for (from, forbidden, why) in rules {
-        for line in violations(&tui, from, forbidden) {
-            found.push(format!("{line}: {why}"));
-        }
-    }
-    assert!(found.is_empty(), "{}", found.join("\n"));
+    assert_rules(&tui, &rules);
 }
 
 #[test]
