@@ -398,18 +398,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_real_fusionauth_needs_an_api_key() {
-        let cli = Cli::try_parse_from([
-            "backend",
-            "serve",
-            "--fusionauth-url",
-            "http://localhost:9011",
-        ])
-        .unwrap();
+    /// The arguments `backend serve` parses from `args`.
+    fn serve_args(args: &[&str]) -> ServeArgs {
+        let cli = Cli::try_parse_from(["backend", "serve"].iter().chain(args)).unwrap();
         let Some(Command::Serve(args)) = cli.command else {
             panic!("serve")
         };
+        *args
+    }
+
+    /// The configuration of `backend serve --data-dir <data_dir>` and then `args`: every test
+    /// keeps its data in its own temporary folder.
+    fn serve_config(data_dir: &str, args: &[&str]) -> StackConfig {
+        serve_args(&[&["--data-dir", data_dir], args].concat())
+            .config()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_real_fusionauth_needs_an_api_key() {
+        let args = serve_args(&["--fusionauth-url", "http://localhost:9011"]);
         let error = args.config().unwrap_err().to_string();
         assert!(error.contains("--fusionauth-api-key"), "{error}");
     }
@@ -417,21 +425,15 @@ mod tests {
     #[test]
     fn a_redis_session_store_gives_each_site_its_own_prefix() {
         let dir = tempfile::tempdir().unwrap();
-        let cli = Cli::try_parse_from([
-            "backend",
-            "serve",
-            "--data-dir",
+        let config = serve_config(
             dir.path().to_str().unwrap(),
-            "--session-store",
-            "redis://:secret@127.0.0.1:6379/2",
-            "--redis-prefix",
-            "staging:",
-        ])
-        .unwrap();
-        let Some(Command::Serve(args)) = cli.command else {
-            panic!("serve")
-        };
-        let config = args.config().unwrap();
+            &[
+                "--session-store",
+                "redis://:secret@127.0.0.1:6379/2",
+                "--redis-prefix",
+                "staging:",
+            ],
+        );
         let prefix = |site: &SiteConfig| match &site.sessions {
             SessionBackend::Redis { url, prefix } => {
                 assert_eq!(url, "redis://:secret@127.0.0.1:6379/2");
@@ -454,18 +456,7 @@ mod tests {
     fn login_limits_and_trusted_proxies_come_from_flags() {
         let dir = tempfile::tempdir().unwrap();
         let data_dir = dir.path().to_str().unwrap();
-        let serve = |args: &[&str]| {
-            let cli = Cli::try_parse_from(
-                ["backend", "serve", "--data-dir", data_dir]
-                    .iter()
-                    .chain(args),
-            )
-            .unwrap();
-            let Some(Command::Serve(args)) = cli.command else {
-                panic!("serve")
-            };
-            args.config().unwrap()
-        };
+        let serve = |args: &[&str]| serve_config(data_dir, args);
         let defaults = serve(&[]);
         assert_eq!(defaults.store.login_limits, LoginLimits::default());
         assert!(defaults.store.trusted_proxies.is_empty());
@@ -506,18 +497,7 @@ mod tests {
     fn a_postgres_database_holds_every_part_and_sqlite_stays_the_default() {
         let dir = tempfile::tempdir().unwrap();
         let data_dir = dir.path().to_str().unwrap();
-        let serve = |args: &[&str]| {
-            let cli = Cli::try_parse_from(
-                ["backend", "serve", "--data-dir", data_dir]
-                    .iter()
-                    .chain(args),
-            )
-            .unwrap();
-            let Some(Command::Serve(args)) = cli.command else {
-                panic!("serve")
-            };
-            args.config().unwrap()
-        };
+        let serve = |args: &[&str]| serve_config(data_dir, args);
         let identity_url = |config: &StackConfig| match &config.fusionauth {
             FusionAuth::Embedded(identity) => identity.database_url.clone(),
             FusionAuth::External(_) => panic!("embedded"),

@@ -1,7 +1,7 @@
 //! The Store's `/shopping-cart`: the user comes from the session (no call to FusionAuth), the
 //! cart from the site's database. HTML, or JSON for `Accept: application/json`.
 
-use super::guard::{CsrfField, SignedIn, UserForm, UserFormPage, WantsJson};
+use super::guard::{SignedIn, UserForm, WantsJson, csrf_form};
 use super::pages::{CartPage, CartRow, Layout, render};
 use super::{SiteState, WebError, see_other};
 use crate::data::CartError;
@@ -54,15 +54,7 @@ pub struct AddForm {
     quantity: String,
 }
 
-impl CsrfField for AddForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-impl UserFormPage for AddForm {
-    const PAGE: &'static str = store::CART;
-}
+csrf_form!(AddForm, page = store::CART);
 
 /// Adds an item, then back to the cart.
 pub async fn add(
@@ -93,15 +85,7 @@ pub struct RemoveForm {
     sku: String,
 }
 
-impl CsrfField for RemoveForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-impl UserFormPage for RemoveForm {
-    const PAGE: &'static str = store::CART;
-}
+csrf_form!(RemoveForm, page = store::CART);
 
 /// Removes an item, then back to the cart.
 pub async fn remove(

@@ -68,6 +68,26 @@ pub trait UserFormPage: CsrfField {
     const PAGE: &'static str;
 }
 
+/// Implements [`CsrfField`] for a form whose token is posted as its `csrf_token` field and, given
+/// `page = …`, [`UserFormPage`] with that page: every form spelled the same two impls out by hand.
+macro_rules! csrf_form {
+    ($form:ty) => {
+        impl $crate::web::guard::CsrfField for $form {
+            fn csrf_token(&self) -> &str {
+                &self.csrf_token
+            }
+        }
+    };
+    ($form:ty, page = $page:expr) => {
+        $crate::web::guard::csrf_form!($form);
+
+        impl $crate::web::guard::UserFormPage for $form {
+            const PAGE: &'static str = $page;
+        }
+    };
+}
+pub(crate) use csrf_form;
+
 /// A signed-in user's state-changing form: the user (or the login redirect back to the form's
 /// [`UserFormPage::PAGE`]), then the origin and CSRF checks of [`check_form`].
 #[derive(Debug)]

@@ -4,7 +4,7 @@
 //! per client IP and per account. The password is never stored or logged.
 
 use super::client_ip::ClientIp;
-use super::guard::{CsrfField, check_form, parse_form, wants_json};
+use super::guard::{CsrfField, check_form, csrf_form, parse_form, wants_json};
 use super::pages::{ChangePasswordPage, Layout, LoginPage, Notice, TwoFactorPage, render};
 use super::rate_limit::LimitError;
 use super::{NextPath, SiteState, WebError, see_other};
@@ -168,11 +168,7 @@ pub struct LoginForm {
     next: String,
 }
 
-impl CsrfField for LoginForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+csrf_form!(LoginForm);
 
 impl std::fmt::Debug for LoginForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -329,11 +325,7 @@ pub struct CodeForm {
     csrf_token: String,
 }
 
-impl CsrfField for CodeForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+csrf_form!(CodeForm);
 
 /// `POST /login/two-factor`: completes a 242 through `POST /api/two-factor/login`.
 pub async fn two_factor_submit(
@@ -409,11 +401,7 @@ pub struct NewPasswordForm {
     csrf_token: String,
 }
 
-impl CsrfField for NewPasswordForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+csrf_form!(NewPasswordForm);
 
 /// `POST /login/change-password`: completes a 203, then back to the login form.
 pub async fn change_password_submit(

@@ -2,7 +2,7 @@
 //! the cookie and the browser's cache of the site, revokes FusionAuth's refresh token, and goes
 //! home.
 
-use super::guard::{CsrfField, CsrfFormIfSignedIn};
+use super::guard::{CsrfFormIfSignedIn, csrf_form};
 use super::sign_out::sign_out;
 use super::{SiteState, WebError};
 use crate::session::AuthSession;
@@ -17,11 +17,7 @@ pub struct LogoutForm {
     csrf_token: String,
 }
 
-impl CsrfField for LogoutForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+csrf_form!(LogoutForm);
 
 /// Logs out.
 pub async fn logout(

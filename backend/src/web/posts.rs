@@ -1,6 +1,6 @@
 //! The Forums' `/posts`: read them (user from the session, no call to FusionAuth) and write one.
 
-use super::guard::{CsrfField, SignedIn, UserForm, UserFormPage, WantsJson};
+use super::guard::{SignedIn, UserForm, WantsJson, csrf_form};
 use super::pages::{Layout, PostsPage, render};
 use super::{SiteState, WebError, see_other};
 use crate::data::PostError;
@@ -54,15 +54,7 @@ pub struct PostForm {
     body: String,
 }
 
-impl CsrfField for PostForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-impl UserFormPage for PostForm {
-    const PAGE: &'static str = forums::POSTS;
-}
+csrf_form!(PostForm, page = forums::POSTS);
 
 /// Writes a post, then back to the posts.
 pub async fn create(

@@ -4,7 +4,7 @@
 //! working on its next request. Each site lists only its own sessions (no single sign-on, no shared
 //! sign-out).
 
-use super::guard::{CsrfField, SignedIn, UserForm, UserFormPage, WantsJson};
+use super::guard::{SignedIn, UserForm, WantsJson, csrf_form};
 use super::pages::{Layout, SessionRow, SessionsPage, render};
 use super::sign_out::sign_out;
 use super::{SiteState, WebError, see_other};
@@ -60,15 +60,7 @@ pub struct EndForm {
     session: String,
 }
 
-impl CsrfField for EndForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-impl UserFormPage for EndForm {
-    const PAGE: &'static str = common::SESSIONS;
-}
+csrf_form!(EndForm, page = common::SESSIONS);
 
 /// Signs out one session, all others, or all.
 pub async fn end(

@@ -55,6 +55,18 @@ impl Page {
         assert_eq!(self.headers.get(LOCATION).unwrap(), location);
     }
 
+    /// Asserts the body holds every one of `texts`; `what` names the page in the message.
+    #[track_caller]
+    pub fn assert_shows(&self, what: &str, texts: &[&str]) {
+        for text in texts {
+            assert!(
+                self.body.contains(text),
+                "{what} lacks {text}: {}",
+                self.body
+            );
+        }
+    }
+
     /// The value of the first hidden `csrf_token` field.
     pub fn csrf(&self) -> String {
         hidden_field(&self.body, "csrf_token").expect("the page has a CSRF token")

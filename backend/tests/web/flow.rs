@@ -36,15 +36,16 @@ async fn the_articles_flow_steps_1_to_18_hold_for_store_and_forums() {
     // 2. GET /login on Store → 200, HTML login form.
     let form = browser.get(&app.store("/login")).await;
     assert_eq!(form.status, StatusCode::OK);
-    for field in [
-        "name=\"loginId\"",
-        "name=\"password\"",
-        "type=\"password\"",
-        "name=\"csrf_token\"",
-        "name=\"next\"",
-    ] {
-        assert!(form.body.contains(field), "login form lacks {field}");
-    }
+    form.assert_shows(
+        "the login form",
+        &[
+            "name=\"loginId\"",
+            "name=\"password\"",
+            "type=\"password\"",
+            "name=\"csrf_token\"",
+            "name=\"next\"",
+        ],
+    );
     let anonymous = form
         .cookie("store_session")
         .expect("the CSRF token lives in a session");
@@ -129,16 +130,17 @@ async fn the_articles_flow_steps_1_to_18_hold_for_store_and_forums() {
         cart.header("server-timing").is_none(),
         "no call to FusionAuth"
     );
-    for text in [
-        "Alice Shopper",
-        "Sencha green tea, 100 g",
-        "Stoneware mug",
-        "$12.50",
-        "$25.00",
-        "$43.00",
-    ] {
-        assert!(cart.body.contains(text), "cart lacks {text}");
-    }
+    cart.assert_shows(
+        "the cart",
+        &[
+            "Alice Shopper",
+            "Sencha green tea, 100 g",
+            "Stoneware mug",
+            "$12.50",
+            "$25.00",
+            "$43.00",
+        ],
+    );
     let touched = cart
         .cookie("store_session")
         .expect("the read extends the cookie too");

@@ -70,17 +70,18 @@ async fn the_sessions_page_lists_each_browser_and_signs_one_out() {
     )
     .await;
     assert_eq!(page.status, StatusCode::OK);
-    for text in [
-        "Your sessions",
-        "laptop-browser/1.0 <strong>(this browser)</strong>",
-        "phone-browser/2.0",
-        "127.0.0.1",
-        "UTC (just now)",
-        "Sign out all other sessions",
-        "Sign out everywhere",
-    ] {
-        assert!(page.body.contains(text), "{text} missing: {}", page.body);
-    }
+    page.assert_shows(
+        "the sessions page",
+        &[
+            "Your sessions",
+            "laptop-browser/1.0 <strong>(this browser)</strong>",
+            "phone-browser/2.0",
+            "127.0.0.1",
+            "UTC (just now)",
+            "Sign out all other sessions",
+            "Sign out everywhere",
+        ],
+    );
     let listed = sessions(&app, &laptop).await;
     assert_eq!(listed.user.id, demo::ALICE_ID.to_string());
     assert_eq!(listed.sessions.len(), 2, "{listed:?}");
