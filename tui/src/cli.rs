@@ -2,6 +2,7 @@
 
 use crate::defaults;
 use crate::flow::command::FlowArgs;
+use backend::stack::SessionPolicy;
 use clap::{Parser, Subcommand};
 use shared::duration::parse_duration;
 use std::path::PathBuf;
@@ -34,17 +35,17 @@ pub struct Cli {
     pub cookie_jar: Option<PathBuf>,
 
     /// Idle timeout of the embedded stack's sessions (e.g. 30s to watch expiry live).
-    #[arg(long, default_value = defaults::IDLE_TIMEOUT.as_str(), value_parser = parse_duration)]
+    #[arg(long, default_value = SessionPolicy::DEFAULT_IDLE_TIMEOUT, value_parser = parse_duration)]
     pub idle_timeout: Duration,
 
     /// How often the embedded stack replaces a session's id (e.g. 20s to watch a stolen
     /// cookie's replay detected as theft in the attacker pane; 0: never).
-    #[arg(long, default_value = defaults::ROTATION_INTERVAL.as_str(), value_parser = parse_duration)]
+    #[arg(long, default_value = SessionPolicy::DEFAULT_ROTATION_INTERVAL, value_parser = parse_duration)]
     pub rotation_interval: Duration,
 
     /// How long the embedded stack's replaced ids still work; used after that, they end the
     /// session as stolen.
-    #[arg(long, default_value = defaults::ROTATION_GRACE.as_str(), value_parser = parse_duration)]
+    #[arg(long, default_value = SessionPolicy::DEFAULT_ROTATION_GRACE, value_parser = parse_duration)]
     pub rotation_grace: Duration,
 
     /// Bound on each request the browser makes.

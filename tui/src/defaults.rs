@@ -1,26 +1,13 @@
-//! The defaults `tui` and `tui flow` show for their flags, each written from the one value the
-//! code uses (the backend's session policy, the engine's request bound), so `--help` cannot
-//! disagree with what runs.
+//! The default `tui` and `tui flow` show for `--timeout`, written from the engine's request bound
+//! itself, so `--help` cannot disagree with what runs. (The session flags take the backend's
+//! own default texts, `SessionPolicy::DEFAULT_*`.)
 
 use crate::engine::DEFAULT_TIMEOUT;
-use backend::stack::SessionPolicy;
 use std::sync::LazyLock;
 use std::time::Duration;
 
 /// `--timeout`: the engine's bound on each request.
 pub static TIMEOUT: LazyLock<String> = LazyLock::new(|| as_flag(DEFAULT_TIMEOUT));
-
-/// `tui --idle-timeout`: the backend's idle timeout.
-pub static IDLE_TIMEOUT: LazyLock<String> =
-    LazyLock::new(|| as_flag(SessionPolicy::default().idle_timeout));
-
-/// `tui --rotation-interval`: the backend's.
-pub static ROTATION_INTERVAL: LazyLock<String> =
-    LazyLock::new(|| as_flag(SessionPolicy::default().rotation_interval));
-
-/// `tui --rotation-grace`: the backend's.
-pub static ROTATION_GRACE: LazyLock<String> =
-    LazyLock::new(|| as_flag(SessionPolicy::default().rotation_grace));
 
 /// `duration` as a flag takes it (`30m`, `500ms`): in the largest unit that holds it whole, so
 /// [`shared::duration::parse_duration`] reads back the same value.
@@ -49,9 +36,6 @@ mod tests {
     #[test]
     fn flag_defaults_read_back_as_the_values_they_stand_for() {
         assert_eq!(*TIMEOUT, "10s");
-        assert_eq!(*IDLE_TIMEOUT, "30m");
-        assert_eq!(*ROTATION_INTERVAL, "15m");
-        assert_eq!(*ROTATION_GRACE, "30s");
         for duration in [
             Duration::ZERO,
             Duration::from_millis(500),
