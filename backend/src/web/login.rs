@@ -183,14 +183,13 @@ impl std::fmt::Debug for LoginForm {
 pub async fn submit(
     State(state): State<SiteState>,
     auth: AuthSession,
-    post: LoginPost<LoginForm>,
-) -> Result<Response, WebError> {
-    let LoginPost {
+    LoginPost {
         form,
         ip,
         headers,
         started,
-    } = post;
+    }: LoginPost<LoginForm>,
+) -> Result<Response, WebError> {
     let next = NextPath::parse(&form.next);
     let login_id = form.login_id.trim().to_owned();
     if login_id.is_empty() || form.password.is_empty() {
@@ -331,14 +330,13 @@ csrf_form!(CodeForm);
 pub async fn two_factor_submit(
     State(state): State<SiteState>,
     auth: AuthSession,
-    post: LoginPost<CodeForm>,
-) -> Result<Response, WebError> {
-    let LoginPost {
+    LoginPost {
         form,
         ip,
         headers,
         started,
-    } = post;
+    }: LoginPost<CodeForm>,
+) -> Result<Response, WebError> {
     let Some(pending) = auth.get::<Pending>(PENDING_TWO_FACTOR).await? else {
         return Ok(see_other(common::LOGIN));
     };
@@ -407,9 +405,8 @@ csrf_form!(NewPasswordForm);
 pub async fn change_password_submit(
     State(state): State<SiteState>,
     auth: AuthSession,
-    post: LoginPost<NewPasswordForm>,
+    LoginPost { form, headers, .. }: LoginPost<NewPasswordForm>,
 ) -> Result<Response, WebError> {
-    let LoginPost { form, headers, .. } = post;
     let Some(pending) = auth.get::<Pending>(PENDING_CHANGE_PASSWORD).await? else {
         return Ok(see_other(common::LOGIN));
     };
