@@ -20,6 +20,8 @@ pub mod common {
     /// Signs sessions out (POST form: `session` = a session's key from the list, or
     /// [`super::form::SESSION_OTHERS`], or [`super::form::SESSION_ALL`]).
     pub const SESSIONS_END: &str = "/sessions/end";
+    /// Counters in Prometheus's text format, for clients on the same machine only (GET).
+    pub const METRICS: &str = "/metrics";
 }
 
 /// The Store.

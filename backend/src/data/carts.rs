@@ -21,6 +21,9 @@ pub enum CartError {
     /// Quantity outside 1..=99.
     #[error("quantity must be between 1 and {MAX_QUANTITY}")]
     BadQuantity,
+    /// The cart already holds [`MAX_QUANTITY`] of the product: nothing was added.
+    #[error("the cart already holds {MAX_QUANTITY} of {0}, the most it takes")]
+    Full(String),
     /// The database failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
@@ -120,7 +123,8 @@ impl Carts {
             .collect())
     }
 
-    /// Adds `quantity` of `sku` (capped at [`MAX_QUANTITY`] per product).
+    /// Adds `quantity` of `sku` (capped at [`MAX_QUANTITY`] per product); [`CartError::Full`]
+    /// when the cart already holds the most, so that nothing is added in silence.
     pub async fn add(&self, user_id: &str, sku: &str, quantity: u32) -> Result<(), CartError> {
         if !(1..=MAX_QUANTITY).contains(&quantity) {
             return Err(CartError::BadQuantity);
@@ -128,26 +132,30 @@ impl Carts {
         if !self.catalog.iter().any(|product| product.sku == sku) {
             return Err(CartError::UnknownProduct(sku.to_owned()));
         }
-        let (db, user, sku) = (self.db.clone(), user_id.to_owned(), sku.to_owned());
+        let (db, user, product) = (self.db.clone(), user_id.to_owned(), sku.to_owned());
         let write = async move {
             with_pool!(&db, |pool| {
                 sqlx::query(
                     "INSERT INTO cart_items (user_id, sku, quantity, added_at) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (user_id, sku) DO UPDATE SET quantity =
                         CASE WHEN cart_items.quantity + excluded.quantity > $5 THEN $5
-                             ELSE cart_items.quantity + excluded.quantity END",
+                             ELSE cart_items.quantity + excluded.quantity END
+                     WHERE cart_items.quantity < $5",
                 )
                 .bind(&user)
-                .bind(&sku)
+                .bind(&product)
                 .bind(i64::from(quantity))
                 .bind(crate::clock::now_ms())
                 .bind(i64::from(MAX_QUANTITY))
                 .execute(pool)
                 .await
-                .map(drop)
+                .map(|done| done.rows_affected())
             })
         };
-        Ok(self.write(user_id, write).await?)
+        match self.write(user_id, write).await? {
+            0 => Err(CartError::Full(sku.to_owned())),
+            _ => Ok(()),
+        }
     }
 
     /// Removes `sku` from the cart; false when it was not there.

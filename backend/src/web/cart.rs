@@ -5,7 +5,7 @@ use super::guard::{SignedIn, UserForm, WantsJson, csrf_form};
 use super::pages::{CartPage, CartRow, Layout, render};
 use super::{SiteState, WebError, see_other};
 use crate::data::CartError;
-use crate::session::AuthSession;
+use crate::session::{AuthSession, SessionUser};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,9 +21,9 @@ pub async fn show(
     SignedIn(user): SignedIn,
     WantsJson(json): WantsJson,
 ) -> Result<Response, WebError> {
-    let items = state.data.carts.items(&user.user.id).await?;
-    let total_cents = items.iter().map(|i| i.line_total_cents).sum();
     if json {
+        let items = state.data.carts.items(&user.user.id).await?;
+        let total_cents = items.iter().map(|i| i.line_total_cents).sum();
         let cart = Cart {
             user: user.user,
             items,
@@ -31,6 +31,19 @@ pub async fn show(
         };
         return Ok(Json(cart).into_response());
     }
+    cart_page(&state, &auth, &user, StatusCode::OK, None).await
+}
+
+/// The cart page for `user`, with `error` above it when an add was refused.
+async fn cart_page(
+    state: &SiteState,
+    auth: &AuthSession,
+    user: &SessionUser,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let items = state.data.carts.items(&user.user.id).await?;
+    let total_cents = items.iter().map(|i| i.line_total_cents).sum();
     let csrf = auth.csrf_token().await?;
     let page = CartPage {
         layout: Layout::new(state.site, "Shopping cart").logged_in(&user.user.name, csrf.clone()),
@@ -38,9 +51,9 @@ pub async fn show(
         rows: items.iter().map(CartRow::from).collect(),
         total: format_cents(total_cents),
         products: state.data.carts.products().to_vec(),
-        error: None,
+        error,
     };
-    render(StatusCode::OK, &page)
+    render(status, &page)
 }
 
 /// The add-item form.
@@ -59,6 +72,7 @@ csrf_form!(AddForm, page = store::CART);
 /// Adds an item, then back to the cart.
 pub async fn add(
     State(state): State<SiteState>,
+    auth: AuthSession,
     UserForm(user, form): UserForm<AddForm>,
 ) -> Result<Response, WebError> {
     let quantity = form.quantity.trim().parse::<u32>().map_err(|_| {
@@ -72,6 +86,12 @@ pub async fn add(
     {
         Ok(()) => Ok(back_to_cart()),
         Err(CartError::Database(error)) => Err(error.into()),
+        // Nothing was added: say so on the cart itself, not with a redirect that looks like
+        // success.
+        Err(full @ CartError::Full(_)) => {
+            let reason = format!("{} Nothing was added.", capitalize(&full.to_string()));
+            cart_page(&state, &auth, &user, StatusCode::CONFLICT, Some(reason)).await
+        }
         Err(error) => Err(WebError::BadRequest(capitalize(&error.to_string()))),
     }
 }

@@ -5,6 +5,7 @@ use super::pages::{Layout, MessagePage, render};
 use super::rate_limit::retry_after_seconds;
 use crate::session::SessionError;
 use axum::Json;
+use axum::extract::rejection::FormRejection;
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -30,6 +31,10 @@ pub enum WebError {
     /// Bad form input: 400 with the message.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A form body that cannot be read: too large (413), not a form (415), or fields of the
+    /// wrong shape (422, 400). Its status, on the site's page.
+    #[error("unreadable form: {0}")]
+    UnreadableForm(#[from] FormRejection),
     /// Too many login attempts: 429 with `Retry-After`; the login page's look, or JSON for JSON
     /// callers.
     #[error("too many login attempts ({budget})")]
@@ -89,15 +94,32 @@ impl WebError {
                     StatusCode::FORBIDDEN,
                     "Request refused",
                     "This form has expired or did not come from this site. Reload the page and try again.".to_owned(),
-                    Some(("/".to_owned(), "Home".to_owned())),
+                    Some(back_home()),
                 )
             }
+            // Logged (sparingly) and counted where the attempt was refused: `super::refusals`.
             Self::TooManyRequests {
-                budget,
-                retry_after,
-                json,
-            } => return too_many_requests(site, budget, retry_after, json),
+                retry_after, json, ..
+            } => return too_many_requests(site, retry_after, json),
             Self::BadRequest(message) => (StatusCode::BAD_REQUEST, "Bad request", message, None),
+            Self::UnreadableForm(rejection) => {
+                let status = rejection.status();
+                let (title, message) = match status {
+                    StatusCode::PAYLOAD_TOO_LARGE => (
+                        "Form too large",
+                        "The form is larger than this site accepts.",
+                    ),
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                        "Not a form",
+                        "This address takes a form (application/x-www-form-urlencoded).",
+                    ),
+                    _ => (
+                        "Bad form",
+                        "The form could not be read. Reload the page and try again.",
+                    ),
+                };
+                (status, title, message.to_owned(), Some(back_home()))
+            }
             Self::LoginUnavailable(reason) => {
                 tracing::error!(site = site.name(), reason, "login unavailable");
                 (
@@ -148,15 +170,14 @@ impl WebError {
     }
 }
 
+/// The link of a refusal page back to the home page.
+fn back_home() -> (String, String) {
+    ("/".to_owned(), "Home".to_owned())
+}
+
 /// The 429 answer: a page (or JSON) that says how long to wait, and `Retry-After` in seconds.
-fn too_many_requests(site: Site, budget: &'static str, wait: Duration, json: bool) -> Response {
+fn too_many_requests(site: Site, wait: Duration, json: bool) -> Response {
     let seconds = retry_after_seconds(wait);
-    tracing::warn!(
-        site = site.name(),
-        budget,
-        retry_after = seconds,
-        "login attempt refused: rate limit"
-    );
     let status = StatusCode::TOO_MANY_REQUESTS;
     let mut response = if json {
         let body = serde_json::json!({ "error": "too_many_requests", "retryAfter": seconds });

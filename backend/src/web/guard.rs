@@ -148,7 +148,7 @@ pub(super) async fn parse_form<T: DeserializeOwned>(
         .map_err(|e| e.into_response())?;
     let Form(form) = Form::<T>::from_request(Request::from_parts(parts, body), state)
         .await
-        .map_err(|e| e.into_response())?;
+        .map_err(|rejection| WebError::from(rejection).into_response())?;
     Ok((auth, headers, form))
 }
 

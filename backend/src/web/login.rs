@@ -45,14 +45,18 @@ struct Pending {
     login_id: Option<String>,
 }
 
-/// A refused attempt as the error that answers it.
-fn limited(error: LimitError, headers: &HeaderMap) -> WebError {
+/// A refused attempt from `ip` as the error that answers it; the refusal is counted (and
+/// logged at most once a minute per client).
+fn limited(state: &SiteState, ip: IpAddr, error: LimitError, headers: &HeaderMap) -> WebError {
     match error {
-        LimitError::Limited(limited) => WebError::TooManyRequests {
-            budget: limited.budget,
-            retry_after: limited.retry_after,
-            json: wants_json(headers),
-        },
+        LimitError::Limited(limited) => {
+            state.refusals.record(ip, limited);
+            WebError::TooManyRequests {
+                budget: limited.budget,
+                retry_after: limited.retry_after,
+                json: wants_json(headers),
+            }
+        }
         LimitError::Unavailable(reason) => WebError::LimitsUnavailable(reason),
     }
 }
@@ -63,12 +67,13 @@ async fn check_ip(state: &SiteState, ip: IpAddr, headers: &HeaderMap) -> Result<
         .login_limiter
         .check_ip(ip)
         .await
-        .map_err(|e| limited(e, headers))
+        .map_err(|e| limited(state, ip, e, headers))
 }
 
-/// Counts an attempt against `login_id`'s account, when there is one.
+/// Counts an attempt from `ip` against `login_id`'s account, when there is one.
 async fn check_account(
     state: &SiteState,
+    ip: IpAddr,
     login_id: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<(), WebError> {
@@ -77,7 +82,7 @@ async fn check_account(
             .login_limiter
             .check_account(login_id)
             .await
-            .map_err(|e| limited(e, headers)),
+            .map_err(|e| limited(state, ip, e, headers)),
         None => Ok(()),
     }
 }
@@ -205,7 +210,7 @@ pub async fn submit(
         )
         .await;
     }
-    check_account(&state, Some(&login_id), &headers).await?;
+    check_account(&state, ip, Some(&login_id), &headers).await?;
     let request = LoginRequest {
         login_id: login_id.clone(),
         password: form.password,
@@ -340,7 +345,7 @@ pub async fn two_factor_submit(
     let Some(pending) = auth.get::<Pending>(PENDING_TWO_FACTOR).await? else {
         return Ok(see_other(common::LOGIN));
     };
-    check_account(&state, pending.login_id.as_deref(), &headers).await?;
+    check_account(&state, ip, pending.login_id.as_deref(), &headers).await?;
     let code = form.code.trim();
     if code.is_empty() {
         let error = Some("Enter the code from your authenticator app.".to_owned());
@@ -405,12 +410,14 @@ csrf_form!(NewPasswordForm);
 pub async fn change_password_submit(
     State(state): State<SiteState>,
     auth: AuthSession,
-    LoginPost { form, headers, .. }: LoginPost<NewPasswordForm>,
+    LoginPost {
+        form, ip, headers, ..
+    }: LoginPost<NewPasswordForm>,
 ) -> Result<Response, WebError> {
     let Some(pending) = auth.get::<Pending>(PENDING_CHANGE_PASSWORD).await? else {
         return Ok(see_other(common::LOGIN));
     };
-    check_account(&state, pending.login_id.as_deref(), &headers).await?;
+    check_account(&state, ip, pending.login_id.as_deref(), &headers).await?;
     if form.password.chars().count() < 8 {
         let error = Some("The new password must be at least 8 characters.".to_owned());
         return change_password_page(&state, &auth, StatusCode::BAD_REQUEST, error).await;

@@ -15,6 +15,7 @@ mod pages;
 mod posts;
 mod rate_limit;
 mod refusal_timing;
+mod refusals;
 mod revalidate;
 mod sessions;
 mod sign_out;
@@ -122,6 +123,8 @@ pub struct SiteInner {
     pub login_limiter: rate_limit::LoginLimiter,
     /// How long refused logins take.
     pub refusal_timing: refusal_timing::RefusalTiming,
+    /// What the login rate limits refused: counted, and logged sparingly.
+    pub refusals: refusals::Refusals,
     /// How often sessions are checked with FusionAuth (zero: never).
     pub revalidate_interval: Duration,
 }
@@ -155,7 +158,8 @@ fn routes(site: Site) -> Router<SiteState> {
         )
         .route(common::LOGOUT, post(logout::logout))
         .route(common::SESSIONS, get(sessions::show))
-        .route(common::SESSIONS_END, post(sessions::end));
+        .route(common::SESSIONS_END, post(sessions::end))
+        .route(common::METRICS, get(refusals::metrics));
     match site {
         Site::Store => router
             .route(store::CART, get(cart::show))
@@ -235,6 +239,7 @@ impl WebServer {
             data,
             login_limiter,
             refusal_timing: refusal_timing::RefusalTiming::new(config.refusal_floor),
+            refusals: refusals::Refusals::default(),
             revalidate_interval: config.revalidate_interval,
         }));
         let forget_idle_limits = spawn_forget_idle_limits(state.clone());
@@ -351,6 +356,7 @@ fn spawn_forget_idle_limits(state: SiteState) -> JoinHandle<()> {
             ticker.tick().await;
             let Some(state) = state.upgrade() else { return };
             state.login_limiter.forget_idle();
+            state.refusals.forget_idle();
         }
     })
 }

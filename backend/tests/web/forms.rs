@@ -1,7 +1,7 @@
 //! State changes through forms: the cart and the posts, and their JSON views. (CSRF, origin
 //! checks and `next` are properties of docs/security.md, tested in `security.rs`.)
 
-use crate::app::TestApp;
+use crate::app::{TestApp, read};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -58,6 +58,111 @@ async fn the_cart_changes_through_forms_with_the_sessions_csrf_token() {
             "{why}: {}",
             page.body
         );
+    }
+}
+
+#[tokio::test]
+async fn an_add_past_the_per_product_cap_says_nothing_was_added() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    browser
+        .login(&app.store("/"), "alice@example.com", "password")
+        .await;
+    let csrf = browser.get(&app.store("/shopping-cart")).await.csrf();
+    let add = |quantity: &'static str| {
+        let fields = [
+            ("sku", "KET-003"),
+            ("quantity", quantity),
+            ("csrf_token", &*csrf),
+        ];
+        let url = app.store("/shopping-cart/add");
+        let browser = &browser;
+        async move { browser.post_form(&url, &fields).await }
+    };
+    // 60 + 60 fills the line up to the cap of 99: something was added, as asked up to the cap.
+    add("60").await.assert_redirect_to("/shopping-cart");
+    add("60").await.assert_redirect_to("/shopping-cart");
+    // At the cap, nothing more fits: the cart says so instead of redirecting as if it worked.
+    let full = add("1").await;
+    assert_eq!(full.status, StatusCode::CONFLICT, "{}", full.body);
+    full.assert_shows(
+        "the cart page with the reason",
+        &[
+            "Shopping cart",
+            "already holds 99 of KET-003",
+            "Nothing was added",
+        ],
+    );
+    let json: Value =
+        serde_json::from_str(&browser.get_json(&app.store("/shopping-cart")).await.body).unwrap();
+    let kettles: Vec<u64> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["sku"] == "KET-003")
+        .map(|i| i["quantity"].as_u64().unwrap())
+        .collect();
+    assert_eq!(kettles, [99]);
+}
+
+#[tokio::test]
+async fn unreadable_forms_get_the_sites_error_page_with_their_status() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    browser
+        .login(&app.store("/"), "alice@example.com", "password")
+        .await;
+    let url = app.store("/shopping-cart/add");
+    let too_large = read(
+        browser
+            .http
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("sku={}", "A".repeat(70_000))),
+    )
+    .await;
+    let not_a_form = read(
+        browser
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body("{}"),
+    )
+    .await;
+    let wrong_shape = read(
+        browser
+            .http
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("sku=%FF%FE&sku=twice"),
+    )
+    .await;
+    for (page, status, says) in [
+        (
+            &too_large,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "larger than this site accepts",
+        ),
+        (
+            &not_a_form,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "takes a form",
+        ),
+        (
+            &wrong_shape,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "could not be read",
+        ),
+    ] {
+        assert_eq!(page.status, status, "{}", page.body);
+        assert!(
+            page.header("content-type")
+                .unwrap()
+                .starts_with("text/html"),
+            "{status}: {:?}",
+            page.headers
+        );
+        page.assert_shows(&status.to_string(), &["Store", says]);
     }
 }
 

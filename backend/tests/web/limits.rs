@@ -3,6 +3,7 @@
 //! `X-Forwarded-For` counts only from a configured proxy.
 
 use crate::app::{Browser, Page, TestApp, read};
+use crate::logs::Logs;
 use backend::identity::totp;
 use backend::stack::{StackConfig, demo};
 use backend::web::{Limit, LoginLimits, TrustedProxies, parse_proxy};
@@ -279,4 +280,48 @@ async fn the_two_factor_step_counts_against_the_same_account() {
     assert_eq!(read(submit(wrong)).await.status, StatusCode::UNAUTHORIZED);
     // …and the right code, a third, is over the budget.
     assert_too_many(&read(submit(format!("{good:06}"))).await);
+}
+
+#[tokio::test]
+async fn refused_attempts_log_one_line_per_client_a_minute_and_all_count_in_the_metrics() {
+    let logs = Logs::default();
+    let _capture = logs.capture();
+    let app = spawn("1/min", "off", &["127.0.0.1", "::1"]).await;
+    let browser = app.browser();
+    for client in ["203.0.113.1", "203.0.113.2"] {
+        let first = attempt(&app, &browser, "nobody@example.com", "x", Some(client)).await;
+        assert_eq!(first.status, StatusCode::UNAUTHORIZED, "{client}");
+        for _ in 0..5 {
+            let refused = attempt(&app, &browser, "nobody@example.com", "x", Some(client)).await;
+            assert_too_many(&refused);
+        }
+    }
+    let text = logs.text();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("login attempt refused"))
+        .collect();
+    assert_eq!(lines.len(), 2, "one line per client: {lines:#?}");
+    assert!(lines[0].contains("203.0.113.1") && lines[1].contains("203.0.113.2"));
+
+    // Every refusal is counted, readable from this machine...
+    let metrics = browser.get(&app.store("/metrics")).await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(
+        metrics
+            .body
+            .contains("login_attempts_refused_total{site=\"Store\",budget=\"per IP\"} 10\n"),
+        "{}",
+        metrics.body
+    );
+    // ...and by no one else.
+    let remote = read(
+        browser
+            .http
+            .get(app.store("/metrics"))
+            .header("X-Forwarded-For", "203.0.113.1"),
+    )
+    .await;
+    assert_eq!(remote.status, StatusCode::NOT_FOUND);
+    assert!(!remote.body.contains("login_attempts_refused_total"));
 }
