@@ -1,6 +1,10 @@
 //! The `backend` command line. Every flag can also come from an environment variable.
 
 use crate::identity::{IdentityConfig, IdentityServer, KickstartSource};
+use crate::server::{
+    ConnectionBudget, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
+    ServerLimits, default_max_connections,
+};
 use crate::session::SessionPolicy;
 use crate::stack::DEFAULT_FUSIONAUTH_TIMEOUT;
 use crate::stack::{FusionAuth, Stack, StackConfig, demo};
@@ -160,6 +164,8 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// The stack's configuration; creates the data directory when it is used.
     pub fn config(&self) -> anyhow::Result<StackConfig> {
+        // One connection budget for the identity server and both sites.
+        let server = self.identity.server.limits();
         let (fusionauth, api_key) = match &self.fusionauth_url {
             Some(url) => {
                 let key = self.fusionauth_api_key.clone().ok_or_else(|| {
@@ -170,7 +176,10 @@ impl ServeArgs {
                 (FusionAuth::External(url.clone()), key)
             }
             None => (
-                FusionAuth::Embedded(self.identity.config()?),
+                FusionAuth::Embedded(IdentityConfig {
+                    server: server.clone(),
+                    ..self.identity.config()?
+                }),
                 self.fusionauth_api_key
                     .clone()
                     .unwrap_or_else(|| SecretString::from(demo::API_KEY)),
@@ -235,6 +244,7 @@ impl ServeArgs {
                 trusted_proxies: trusted_proxies.clone(),
                 refusal_floor: self.login_refusal_floor,
                 revalidate_interval: self.revalidate_interval,
+                server: server.clone(),
             })
         };
         Ok(StackConfig {
@@ -335,6 +345,56 @@ pub struct IdentityArgs {
     /// kept in the database.
     #[arg(long, env = "IDENTITY_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
+
+    /// Timeouts, the connection budget and the shutdown grace of every listener.
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// Flags bounding what clients may hold: every listener of the process has them (the identity
+/// server alone with `identity`, all three with `serve`).
+#[derive(Debug, Args, Clone)]
+pub struct ServerArgs {
+    /// A connection must send a complete request head within this long of being accepted, or
+    /// of its previous answer (so it also closes idle keep-alive connections); 0 turns it off.
+    #[arg(long, env = "HEADER_TIMEOUT", default_value = DEFAULT_HEADER_TIMEOUT, value_parser = parse_duration)]
+    pub header_timeout: Duration,
+
+    /// A request's body must arrive in full within this long of its head, or the answer is
+    /// 408 and the connection closes; 0 turns it off.
+    #[arg(long, env = "BODY_TIMEOUT", default_value = DEFAULT_BODY_TIMEOUT, value_parser = parse_duration)]
+    pub body_timeout: Duration,
+
+    /// Connections all listeners may hold at once; one past it waits up to a second for a
+    /// place, then is closed. Default: three quarters of the descriptor limit (ulimit -n) less
+    /// 256, at most 10000.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = default_max_connections(), value_parser = parse_max_connections)]
+    pub max_connections: usize,
+
+    /// On SIGTERM or SIGINT, how long in-flight requests may finish before their connections
+    /// are closed and the process exits.
+    #[arg(long, env = "SHUTDOWN_GRACE", default_value = DEFAULT_SHUTDOWN_GRACE, value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+impl ServerArgs {
+    /// The limits, with a new connection budget: build them once per process.
+    pub fn limits(&self) -> ServerLimits {
+        ServerLimits {
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            shutdown_grace: self.shutdown_grace,
+            connections: ConnectionBudget::new(self.max_connections),
+        }
+    }
+}
+
+/// Parses `--max-connections`: a count of at least one.
+fn parse_max_connections(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(count) if count > 0 => Ok(count),
+        _ => Err("not a connection count: use a whole number of at least 1".to_owned()),
+    }
 }
 
 impl IdentityArgs {
@@ -362,26 +422,33 @@ impl IdentityArgs {
             database_url,
             kickstart,
             jwt_secret: self.jwt_secret.clone(),
+            server: self.server.limits(),
         })
     }
 }
 
-/// Runs the parsed command until Ctrl-C.
+/// Runs the parsed command until SIGTERM or SIGINT (Ctrl-C), then shuts down within the grace.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init(cli.log_json);
+    // Listening for the signals before serving: one sent as soon as the addresses are printed
+    // still shuts down gracefully.
+    let signals = StopSignals::listen()?;
     match cli.command {
         Some(Command::Identity(args)) => {
             let server = IdentityServer::start(args.config()?).await?;
             println!("identity server: {}", server.url());
-            tokio::signal::ctrl_c().await?;
-            server.stop().await
+            let signal = signals.received().await;
+            log_shutdown(signal, args.server.shutdown_grace);
+            server.stop().await?;
+            tracing::info!("stopped");
+            Ok(())
         }
-        Some(Command::Serve(args)) => serve(*args).await,
-        None => serve(DefaultServe::parse_from(["backend"]).serve).await,
+        Some(Command::Serve(args)) => serve(*args, signals).await,
+        None => serve(DefaultServe::parse_from(["backend"]).serve, signals).await,
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(args: ServeArgs, signals: StopSignals) -> anyhow::Result<()> {
     let stack = Stack::start(args.config()?).await?;
     match &stack.identity {
         Some(identity) => println!("identity server: {} (local, demo data)", identity.url()),
@@ -390,8 +457,46 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!("Store:           {}", stack.store_url());
     println!("Forums:          {}", stack.forums_url());
     println!("Demo login:      alice@example.com / password. Ctrl-C stops.");
-    tokio::signal::ctrl_c().await?;
-    stack.stop().await
+    let signal = signals.received().await;
+    log_shutdown(signal, args.identity.server.shutdown_grace);
+    stack.stop().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The signals that stop the servers: SIGTERM (what service managers and containers send)
+/// and SIGINT (Ctrl-C).
+struct StopSignals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    /// Starts listening for both; from now on neither kills the process.
+    fn listen() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Waits for the first of them; returns its name.
+    async fn received(mut self) -> &'static str {
+        tokio::select! {
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
+        }
+    }
+}
+
+/// The line that says a stop began, and how long it may take.
+fn log_shutdown(signal: &str, grace: Duration) {
+    tracing::info!(
+        signal,
+        grace = ?grace,
+        "shutting down: no new connections; in-flight requests may finish within the grace"
+    );
 }
 
 #[cfg(test)]
