@@ -3,8 +3,8 @@
 
 use crate::fusionauth::{FusionAuthClient, FusionAuthConfig};
 use crate::identity::{IdentityConfig, IdentityServer};
-pub use crate::session::SessionPolicy;
 use crate::server::ServerLimits;
+pub use crate::session::SessionPolicy;
 use crate::session::default_duration;
 use crate::web::{
     DEFAULT_REVALIDATE_INTERVAL, LoginLimits, SessionBackend, SiteConfig, TrustedProxies, WebServer,
@@ -200,10 +200,8 @@ impl Stack {
     /// grace. Connections still open at the end are closed; the databases are closed last.
     pub async fn stop(self) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + self.store.shutdown_grace();
-        let (store, forums) = tokio::join!(
-            self.store.stop_by(deadline),
-            self.forums.stop_by(deadline)
-        );
+        let (store, forums) =
+            tokio::join!(self.store.stop_by(deadline), self.forums.stop_by(deadline));
         let identity = match self.identity {
             Some(identity) => identity.stop_by(deadline).await,
             None => Ok(()),

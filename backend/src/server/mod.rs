@@ -48,7 +48,11 @@ pub struct Serving {
 impl Serving {
     /// Serves `app` on `listener` in a task, within `limits`, with each connection's peer
     /// address available to handlers (`ConnectInfo`).
-    pub fn spawn(listener: TcpListener, app: Router, limits: &ServerLimits) -> std::io::Result<Self> {
+    pub fn spawn(
+        listener: TcpListener,
+        app: Router,
+        limits: &ServerLimits,
+    ) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let app = app.layer(middleware::from_fn_with_state(
             limits.body_timeout,
@@ -160,7 +164,13 @@ async fn accept_until_stopped(
 fn admit(tcp: TcpStream, peer: SocketAddr, connections: &Arc<Connections>, watcher: Watcher) {
     match connections.budget.admit() {
         Admission::Open(permit) => {
-            tokio::spawn(serve_connection(tcp, peer, connections.clone(), watcher, permit));
+            tokio::spawn(serve_connection(
+                tcp,
+                peer,
+                connections.clone(),
+                watcher,
+                permit,
+            ));
         }
         Admission::Wait(place) => {
             let connections = connections.clone();
@@ -211,13 +221,14 @@ async fn serve_connection(
 ) {
     // No Nagle delay: a response's head and body go out at once.
     let _ = tcp.set_nodelay(true);
-    let app = connections
-        .app
-        .clone()
-        .map_request(move |mut request: axum::http::Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            request
-        });
+    let app =
+        connections
+            .app
+            .clone()
+            .map_request(move |mut request: axum::http::Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
     let connection = watcher.watch(
         connections
             .http
