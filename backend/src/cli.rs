@@ -1,10 +1,6 @@
 //! The `backend` command line. Every flag can also come from an environment variable.
 
 use crate::identity::{IdentityConfig, IdentityServer, KickstartSource};
-use crate::server::{
-    ConnectionBudget, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
-    ServerLimits, default_max_connections,
-};
 use crate::session::SessionPolicy;
 use crate::stack::DEFAULT_FUSIONAUTH_TIMEOUT;
 use crate::stack::{FusionAuth, Stack, StackConfig, demo};
@@ -13,6 +9,7 @@ use crate::web::{
 };
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
+use server::{StopSignals, log_shutdown};
 use shared::duration::parse_duration;
 use shared::paths;
 use shared::site::Site;
@@ -21,6 +18,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
 use uuid::Uuid;
+
+mod server;
+
+pub use server::ServerArgs;
 
 /// Store and Forums with server-side sessions, and a local FusionAuth-compatible identity server.
 #[derive(Debug, Parser)]
@@ -351,52 +352,6 @@ pub struct IdentityArgs {
     pub server: ServerArgs,
 }
 
-/// Flags bounding what clients may hold: every listener of the process has them (the identity
-/// server alone with `identity`, all three with `serve`).
-#[derive(Debug, Args, Clone)]
-pub struct ServerArgs {
-    /// A connection must send a complete request head within this long of being accepted, or
-    /// of its previous answer (so it also closes idle keep-alive connections); 0 turns it off.
-    #[arg(long, env = "HEADER_TIMEOUT", default_value = DEFAULT_HEADER_TIMEOUT, value_parser = parse_duration)]
-    pub header_timeout: Duration,
-
-    /// A request's body must arrive in full within this long of its head, or the answer is
-    /// 408 and the connection closes; 0 turns it off.
-    #[arg(long, env = "BODY_TIMEOUT", default_value = DEFAULT_BODY_TIMEOUT, value_parser = parse_duration)]
-    pub body_timeout: Duration,
-
-    /// Connections all listeners may hold at once; one past it waits up to a second for a
-    /// place, then is closed. Default: three quarters of the descriptor limit (ulimit -n) less
-    /// 256, at most 10000.
-    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = default_max_connections(), value_parser = parse_max_connections)]
-    pub max_connections: usize,
-
-    /// On SIGTERM or SIGINT, how long in-flight requests may finish before their connections
-    /// are closed and the process exits.
-    #[arg(long, env = "SHUTDOWN_GRACE", default_value = DEFAULT_SHUTDOWN_GRACE, value_parser = parse_duration)]
-    pub shutdown_grace: Duration,
-}
-
-impl ServerArgs {
-    /// The limits, with a new connection budget: build them once per process.
-    pub fn limits(&self) -> ServerLimits {
-        ServerLimits {
-            header_timeout: self.header_timeout,
-            body_timeout: self.body_timeout,
-            shutdown_grace: self.shutdown_grace,
-            connections: ConnectionBudget::new(self.max_connections),
-        }
-    }
-}
-
-/// Parses `--max-connections`: a count of at least one.
-fn parse_max_connections(text: &str) -> Result<usize, String> {
-    match text.trim().parse::<usize>() {
-        Ok(count) if count > 0 => Ok(count),
-        _ => Err("not a connection count: use a whole number of at least 1".to_owned()),
-    }
-}
-
 impl IdentityArgs {
     /// The identity server's configuration; creates the data directory when it is used.
     pub fn config(&self) -> anyhow::Result<IdentityConfig> {
@@ -462,41 +417,6 @@ async fn serve(args: ServeArgs, signals: StopSignals) -> anyhow::Result<()> {
     stack.stop().await?;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// The signals that stop the servers: SIGTERM (what service managers and containers send)
-/// and SIGINT (Ctrl-C).
-struct StopSignals {
-    terminate: tokio::signal::unix::Signal,
-    interrupt: tokio::signal::unix::Signal,
-}
-
-impl StopSignals {
-    /// Starts listening for both; from now on neither kills the process.
-    fn listen() -> anyhow::Result<Self> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Self {
-            terminate: signal(SignalKind::terminate())?,
-            interrupt: signal(SignalKind::interrupt())?,
-        })
-    }
-
-    /// Waits for the first of them; returns its name.
-    async fn received(mut self) -> &'static str {
-        tokio::select! {
-            _ = self.terminate.recv() => "SIGTERM",
-            _ = self.interrupt.recv() => "SIGINT",
-        }
-    }
-}
-
-/// The line that says a stop began, and how long it may take.
-fn log_shutdown(signal: &str, grace: Duration) {
-    tracing::info!(
-        signal,
-        grace = ?grace,
-        "shutting down: no new connections; in-flight requests may finish within the grace"
-    );
 }
 
 #[cfg(test)]
@@ -632,6 +552,19 @@ mod tests {
             panic!("identity")
         };
         assert_eq!(args.config().unwrap().database_url, url);
+    }
+
+    #[test]
+    fn the_three_servers_share_one_connection_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = serve_config(dir.path().to_str().unwrap(), &["--max-connections", "5"]);
+        let FusionAuth::Embedded(identity) = &config.fusionauth else {
+            panic!("embedded")
+        };
+        let _held = config.store.server.connections.admit();
+        assert_eq!(config.forums.server.connections.open(), 1);
+        assert_eq!(identity.server.connections.open(), 1);
+        assert_eq!(identity.server.connections.max(), 5);
     }
 
     #[test]
