@@ -9,6 +9,7 @@ use crate::web::{
 };
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
+use server::{StopSignals, log_shutdown};
 use shared::duration::parse_duration;
 use shared::paths;
 use shared::site::Site;
@@ -17,6 +18,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
 use uuid::Uuid;
+
+mod server;
+
+pub use server::ServerArgs;
 
 /// Store and Forums with server-side sessions, and a local FusionAuth-compatible identity server.
 #[derive(Debug, Parser)]
@@ -160,6 +165,8 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// The stack's configuration; creates the data directory when it is used.
     pub fn config(&self) -> anyhow::Result<StackConfig> {
+        // One connection budget for the identity server and both sites.
+        let server = self.identity.server.limits();
         let (fusionauth, api_key) = match &self.fusionauth_url {
             Some(url) => {
                 let key = self.fusionauth_api_key.clone().ok_or_else(|| {
@@ -170,7 +177,10 @@ impl ServeArgs {
                 (FusionAuth::External(url.clone()), key)
             }
             None => (
-                FusionAuth::Embedded(self.identity.config()?),
+                FusionAuth::Embedded(IdentityConfig {
+                    server: server.clone(),
+                    ..self.identity.config()?
+                }),
                 self.fusionauth_api_key
                     .clone()
                     .unwrap_or_else(|| SecretString::from(demo::API_KEY)),
@@ -235,6 +245,7 @@ impl ServeArgs {
                 trusted_proxies: trusted_proxies.clone(),
                 refusal_floor: self.login_refusal_floor,
                 revalidate_interval: self.revalidate_interval,
+                server: server.clone(),
             })
         };
         Ok(StackConfig {
@@ -335,6 +346,10 @@ pub struct IdentityArgs {
     /// kept in the database.
     #[arg(long, env = "IDENTITY_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
+
+    /// Timeouts, the connection budget and the shutdown grace of every listener.
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 impl IdentityArgs {
@@ -362,26 +377,33 @@ impl IdentityArgs {
             database_url,
             kickstart,
             jwt_secret: self.jwt_secret.clone(),
+            server: self.server.limits(),
         })
     }
 }
 
-/// Runs the parsed command until Ctrl-C.
+/// Runs the parsed command until SIGTERM or SIGINT (Ctrl-C), then shuts down within the grace.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init(cli.log_json);
+    // Listening for the signals before serving: one sent as soon as the addresses are printed
+    // still shuts down gracefully.
+    let signals = StopSignals::listen()?;
     match cli.command {
         Some(Command::Identity(args)) => {
             let server = IdentityServer::start(args.config()?).await?;
             println!("identity server: {}", server.url());
-            tokio::signal::ctrl_c().await?;
-            server.stop().await
+            let signal = signals.received().await;
+            log_shutdown(signal, args.server.shutdown_grace);
+            server.stop().await?;
+            tracing::info!("stopped");
+            Ok(())
         }
-        Some(Command::Serve(args)) => serve(*args).await,
-        None => serve(DefaultServe::parse_from(["backend"]).serve).await,
+        Some(Command::Serve(args)) => serve(*args, signals).await,
+        None => serve(DefaultServe::parse_from(["backend"]).serve, signals).await,
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(args: ServeArgs, signals: StopSignals) -> anyhow::Result<()> {
     let stack = Stack::start(args.config()?).await?;
     match &stack.identity {
         Some(identity) => println!("identity server: {} (local, demo data)", identity.url()),
@@ -390,8 +412,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!("Store:           {}", stack.store_url());
     println!("Forums:          {}", stack.forums_url());
     println!("Demo login:      alice@example.com / password. Ctrl-C stops.");
-    tokio::signal::ctrl_c().await?;
-    stack.stop().await
+    let signal = signals.received().await;
+    log_shutdown(signal, args.identity.server.shutdown_grace);
+    stack.stop().await?;
+    tracing::info!("stopped");
+    Ok(())
 }
 
 #[cfg(test)]
@@ -527,6 +552,19 @@ mod tests {
             panic!("identity")
         };
         assert_eq!(args.config().unwrap().database_url, url);
+    }
+
+    #[test]
+    fn the_three_servers_share_one_connection_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = serve_config(dir.path().to_str().unwrap(), &["--max-connections", "5"]);
+        let FusionAuth::Embedded(identity) = &config.fusionauth else {
+            panic!("embedded")
+        };
+        let _held = config.store.server.connections.admit();
+        assert_eq!(config.forums.server.connections.open(), 1);
+        assert_eq!(identity.server.connections.open(), 1);
+        assert_eq!(identity.server.connections.max(), 5);
     }
 
     #[test]

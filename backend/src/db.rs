@@ -63,6 +63,12 @@ impl Db {
         }
     }
 
+    /// Closes the pool: waits for the connections in use to be given back and closes them all,
+    /// so nothing written stays in a connection (SQLite checkpoints its log on the last close).
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await);
+    }
+
     /// The SQLite pool, if this is SQLite.
     pub fn as_sqlite(&self) -> Option<&SqlitePool> {
         match self {

@@ -3,6 +3,7 @@
 
 use crate::fusionauth::{FusionAuthClient, FusionAuthConfig};
 use crate::identity::{IdentityConfig, IdentityServer};
+use crate::server::ServerLimits;
 pub use crate::session::SessionPolicy;
 use crate::session::default_duration;
 use crate::web::{
@@ -88,6 +89,8 @@ impl StackConfig {
     /// the demo users in many times a minute) and refused logins have no minimum time beyond
     /// the slowest recent FusionAuth answer; `backend serve` has the real defaults.
     pub fn ephemeral() -> Self {
+        // One budget for the three servers, as `backend serve` has.
+        let server = ServerLimits::default();
         let site = |site: Site, application_id: Uuid| SiteConfig {
             site,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -101,9 +104,13 @@ impl StackConfig {
             trusted_proxies: TrustedProxies::default(),
             refusal_floor: Duration::ZERO,
             revalidate_interval: default_duration(DEFAULT_REVALIDATE_INTERVAL),
+            server: server.clone(),
         };
         Self {
-            fusionauth: FusionAuth::Embedded(IdentityConfig::ephemeral()),
+            fusionauth: FusionAuth::Embedded(IdentityConfig {
+                server: server.clone(),
+                ..IdentityConfig::ephemeral()
+            }),
             api_key: SecretString::from(demo::API_KEY),
             tenant_id: None,
             fusionauth_timeout: default_duration(DEFAULT_FUSIONAUTH_TIMEOUT),
@@ -116,6 +123,16 @@ impl StackConfig {
     pub fn with_policy(mut self, policy: SessionPolicy) -> Self {
         self.store.policy = policy;
         self.forums.policy = policy;
+        self
+    }
+
+    /// Sets the timeouts and the connection budget of all three servers (one budget, shared).
+    pub fn with_server_limits(mut self, limits: ServerLimits) -> Self {
+        if let FusionAuth::Embedded(identity) = &mut self.fusionauth {
+            identity.server = limits.clone();
+        }
+        self.store.server = limits.clone();
+        self.forums.server = limits;
         self
     }
 
@@ -177,14 +194,19 @@ impl Stack {
         self.forums.url()
     }
 
-    /// Stops everything.
+    /// Stops everything within one shutdown grace: both sites stop accepting at once and
+    /// finish their in-flight requests, then the identity server, which kept serving so that
+    /// those requests' calls to it could complete, finishes its own in what is left of the
+    /// grace. Connections still open at the end are closed; the databases are closed last.
     pub async fn stop(self) -> anyhow::Result<()> {
-        self.store.stop().await?;
-        self.forums.stop().await?;
-        if let Some(identity) = self.identity {
-            identity.stop().await?;
-        }
-        Ok(())
+        let deadline = tokio::time::Instant::now() + self.store.shutdown_grace();
+        let (store, forums) =
+            tokio::join!(self.store.stop_by(deadline), self.forums.stop_by(deadline));
+        let identity = match self.identity {
+            Some(identity) => identity.stop_by(deadline).await,
+            None => Ok(()),
+        };
+        store.and(forums).and(identity)
     }
 }
 

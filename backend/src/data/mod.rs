@@ -42,6 +42,11 @@ impl Data {
         })
     }
 
+    /// Closes the database, after the site's last request.
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
     /// The database, shared with the SQLite session storage that lives in it.
     pub fn db(&self) -> &Db {
         &self.db

@@ -11,7 +11,7 @@ pub mod totp;
 
 use crate::clock::now_ms;
 use crate::random::random_token;
-use crate::server::Serving;
+use crate::server::{ServerLimits, Serving};
 use anyhow::Context as _;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
@@ -51,6 +51,8 @@ pub struct IdentityConfig {
     pub kickstart: KickstartSource,
     /// HMAC secret for access tokens; generated once and stored when absent.
     pub jwt_secret: Option<SecretString>,
+    /// Timeouts and the connection budget (shared with the sites when the stack runs all).
+    pub server: ServerLimits,
 }
 
 impl IdentityConfig {
@@ -61,6 +63,7 @@ impl IdentityConfig {
             database_url: "sqlite::memory:".into(),
             kickstart: KickstartSource::Demo,
             jwt_secret: None,
+            server: ServerLimits::default(),
         }
     }
 }
@@ -215,6 +218,7 @@ impl IdentityService {
 pub struct IdentityServer {
     serving: Serving,
     janitor: JoinHandle<()>,
+    db: IdentityDb,
 }
 
 impl IdentityServer {
@@ -225,11 +229,15 @@ impl IdentityServer {
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
         let app = api::router(state.clone()).layer(tower_http::trace::TraceLayer::new_for_http());
-        let serving = Serving::spawn(listener, app)?;
+        let serving = Serving::spawn(listener, app, &config.server)?;
         let addr = serving.addr();
-        let janitor = tokio::spawn(purge_expired(state));
+        let janitor = tokio::spawn(purge_expired(state.clone()));
         tracing::info!(%addr, "identity server listening");
-        Ok(Self { serving, janitor })
+        Ok(Self {
+            serving,
+            janitor,
+            db: state.db.clone(),
+        })
     }
 
     /// The bound address.
@@ -242,10 +250,20 @@ impl IdentityServer {
         format!("http://{}", self.addr())
     }
 
-    /// Stops accepting, lets in-flight requests finish, and returns.
+    /// Stops accepting, lets in-flight requests finish for the shutdown grace, closes the
+    /// database, and returns.
     pub async fn stop(self) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + self.serving.shutdown_grace();
+        self.stop_by(deadline).await
+    }
+
+    /// [`IdentityServer::stop`] with in-flight requests given until `deadline`. The database is
+    /// closed after the last request, so every write it acknowledged is on disk.
+    pub async fn stop_by(self, deadline: tokio::time::Instant) -> anyhow::Result<()> {
         self.janitor.abort();
-        self.serving.stop().await
+        self.serving.stop_by(deadline).await?;
+        self.db.close().await;
+        Ok(())
     }
 }
 

@@ -28,7 +28,7 @@ pub use rate_limit::{Limit, LoginLimits, Rate};
 use crate::data::Data;
 use crate::fusionauth::FusionAuthClient;
 use crate::redis::Redis;
-use crate::server::Serving;
+use crate::server::{ServerLimits, Serving};
 use crate::session::{self, SessionPolicy};
 use anyhow::Context as _;
 use axum::Router;
@@ -100,6 +100,8 @@ pub struct SiteConfig {
     /// How often a session's user is checked with FusionAuth (locked, expired, deregistered,
     /// password changed: the session ends); zero: never. See `revalidate`.
     pub revalidate_interval: Duration,
+    /// Timeouts and the connection budget, shared with the other servers of the process.
+    pub server: ServerLimits,
 }
 
 /// Everything a handler needs, shared.
@@ -176,6 +178,7 @@ pub struct WebServer {
     public_url: Url,
     serving: Serving,
     sessions: session::SiteSessions,
+    data: Data,
     cleanup: JoinHandle<()>,
     forget_idle_limits: JoinHandle<()>,
 }
@@ -236,7 +239,7 @@ impl WebServer {
             public_url: public_url.clone(),
             application_id: config.application_id,
             fusionauth,
-            data,
+            data: data.clone(),
             login_limiter,
             refusal_timing: refusal_timing::RefusalTiming::new(config.refusal_floor),
             refusals: refusals::Refusals::default(),
@@ -285,7 +288,7 @@ impl WebServer {
             .layer(DefaultBodyLimit::max(64 * 1024))
             .layer(tower_http::trace::TraceLayer::new_for_http())
             .with_state(state);
-        let serving = Serving::spawn(listener, app)?;
+        let serving = Serving::spawn(listener, app, &config.server)?;
         let cleanup = session::spawn_cleanup(
             site_sessions.clone(),
             cleanup_period(config.policy.idle_timeout),
@@ -296,6 +299,7 @@ impl WebServer {
             public_url,
             serving,
             sessions: site_sessions,
+            data,
             cleanup,
             forget_idle_limits,
         })
@@ -321,11 +325,27 @@ impl WebServer {
         &self.public_url
     }
 
-    /// Stops accepting and waits for in-flight requests.
+    /// Stops accepting, lets in-flight requests finish for the shutdown grace, closes the
+    /// connections still open then, and closes the site's database.
     pub async fn stop(self) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + self.serving.shutdown_grace();
+        self.stop_by(deadline).await
+    }
+
+    /// [`WebServer::stop`] with in-flight requests given until `deadline`. The database (and
+    /// the SQLite sessions in it) is closed after the last request, so every session and cart
+    /// write a response acknowledged is on disk; Redis acknowledges each write as it is made.
+    pub async fn stop_by(self, deadline: tokio::time::Instant) -> anyhow::Result<()> {
         self.cleanup.abort();
         self.forget_idle_limits.abort();
-        self.serving.stop().await
+        self.serving.stop_by(deadline).await?;
+        self.data.close().await;
+        Ok(())
+    }
+
+    /// How long in-flight requests may finish after a stop.
+    pub fn shutdown_grace(&self) -> Duration {
+        self.serving.shutdown_grace()
     }
 
     /// Serves until the server fails.

@@ -2,6 +2,7 @@
 //! login outcome, FusionAuth failures, CSRF, timeouts and persistence.
 
 mod app;
+mod connections;
 mod fail_closed;
 mod failures;
 mod flow;

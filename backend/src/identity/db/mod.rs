@@ -63,6 +63,11 @@ impl IdentityDb {
         Ok(Self { db })
     }
 
+    /// Closes the connections, waiting for those in use (SQLite checkpoints its log).
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
     /// True when nothing was ever stored: kickstart runs only then, as in FusionAuth.
     pub async fn is_empty(&self) -> anyhow::Result<bool> {
         let tenants: i64 = with_pool!(&self.db, |pool| {
