@@ -42,6 +42,18 @@ impl Site {
         }
     }
 
+    /// The login form's CSRF cookie's name (a signed double-submit cookie: a nonce the form's
+    /// token signs), `__Host-` over https for the same reasons as [`Site::session_cookie_name`].
+    /// Never a session: a client tells the two apart by these names.
+    pub fn csrf_cookie_name(self, https: bool) -> &'static str {
+        match (self, https) {
+            (Self::Store, false) => store::CSRF_COOKIE,
+            (Self::Store, true) => store::SECURE_CSRF_COOKIE,
+            (Self::Forums, false) => forums::CSRF_COOKIE,
+            (Self::Forums, true) => forums::SECURE_CSRF_COOKIE,
+        }
+    }
+
     /// Where a login lands when no `next` was given.
     pub fn landing_path(self) -> &'static str {
         match self {
