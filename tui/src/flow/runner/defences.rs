@@ -51,12 +51,16 @@ impl Scenario<'_> {
     }
 
     /// Step 21: the hacker makes up a session id in the session cookie's format and plants it
-    /// in the user's browser (the login page starts no session a hacker could take one from);
-    /// the user logs in; the login must answer with an id of its own, and the planted id must
-    /// sign no one in. Returns the user's login.
+    /// in the user's browser (the login page starts no session a hacker could take one from)
+    /// while the login form is open, so the login post carries it; the user logs in; the login
+    /// must answer with an id of its own, and the planted id must sign no one in. Returns the
+    /// user's login.
     pub(super) async fn fixation(&mut self) -> Option<PageLoad> {
         let login_url = self.url(Site::Store, common::LOGIN);
         let mut checks = Checks::default();
+        // Opened first: a server clears an unknown session id on any page it answers, the form
+        // included, which would hide a login that adopts the id.
+        let (_, form_load, _) = self.open_login_form(Site::Store).await;
         let planted = self.forged_session_cookie(&login_url);
         checks.saw(format!(
             "the hacker makes up a session id {}={} and plants it in the user's browser",
@@ -68,7 +72,6 @@ impl Scenario<'_> {
         checks.expect(inserted, || {
             "the planted cookie could not be put in the jars".to_owned()
         });
-        let (_, form_load, _) = self.open_login_form(Site::Store).await;
         let before = vec![(planted.name.clone(), planted.value.clone())];
         let login = match self.submit_login(form_load.page.as_ref(), &login_url).await {
             Ok(login) => login,
