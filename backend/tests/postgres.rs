@@ -285,11 +285,11 @@ async fn migrations_run_again_change_nothing_and_each_part_has_its_own_schema() 
     };
     assert_eq!(
         count("SELECT COUNT(*) FROM store._sqlx_migrations").await,
-        2
+        3
     );
     assert_eq!(
         count("SELECT COUNT(*) FROM forums._sqlx_migrations").await,
-        2
+        3
     );
     assert_eq!(
         count("SELECT COUNT(*) FROM identity._sqlx_migrations").await,

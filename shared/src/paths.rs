@@ -33,6 +33,11 @@ pub mod store {
     /// The session cookie's name when the Store is served over https: the `__Host-` prefix
     /// makes browsers accept it only `Secure`, with `Path=/` and no `Domain`.
     pub const SECURE_SESSION_COOKIE: &str = "__Host-store_session";
+    /// The login form's CSRF cookie over http: a random nonce whose signature the form carries
+    /// (a signed double-submit cookie), so showing the form stores nothing.
+    pub const CSRF_COOKIE: &str = "store_csrf";
+    /// The login form's CSRF cookie over https, `__Host-` like the session cookie.
+    pub const SECURE_CSRF_COOKIE: &str = "__Host-store_csrf";
     /// The shopping cart (the page a login lands on).
     pub const CART: &str = "/shopping-cart";
     /// Add an item (POST form: `sku`, `quantity`).
@@ -50,6 +55,10 @@ pub mod forums {
     /// The session cookie's name when the Forums are served over https (see
     /// [`super::store::SECURE_SESSION_COOKIE`]).
     pub const SECURE_SESSION_COOKIE: &str = "__Host-forums_session";
+    /// The login form's CSRF cookie over http (see [`super::store::CSRF_COOKIE`]).
+    pub const CSRF_COOKIE: &str = "forums_csrf";
+    /// The login form's CSRF cookie over https (see [`super::store::SECURE_CSRF_COOKIE`]).
+    pub const SECURE_CSRF_COOKIE: &str = "__Host-forums_csrf";
     /// The posts (the page a login lands on); POST writes one (form: `title`, `body`).
     pub const POSTS: &str = "/posts";
 }
@@ -60,7 +69,8 @@ pub mod form {
     pub const LOGIN_ID: &str = "loginId";
     /// Password (login) or new password (change-password).
     pub const PASSWORD: &str = "password";
-    /// The synchronizer CSRF token, on every state-changing form.
+    /// The CSRF token, on every state-changing form: the session's synchronizer token on a
+    /// signed-in user's forms, the signature of the CSRF cookie's nonce on the login form.
     pub const CSRF_TOKEN: &str = "csrf_token";
     /// Where to go after logging in (a same-origin path).
     pub const NEXT: &str = "next";

@@ -140,7 +140,8 @@ fn tui_logs_in_and_shows_the_cookie_and_the_redirect_chain() {
     );
     assert!(line_with(&page, &["Total", "$43.00"]).is_some(), "{text}");
 
-    // The Cookies pane (the default tab): the session cookie, host-only and HttpOnly.
+    // The Cookies pane (the default tab): the session cookie, named as such, host-only and
+    // HttpOnly (the login form's CSRF cookie is in the jar too, under its own name).
     let devtools = cart.devtools();
     assert!(line_with(&devtools, &["[1 Cookies]"]).is_some(), "{text}");
     let host = devtools
@@ -149,13 +150,23 @@ fn tui_logs_in_and_shows_the_cookie_and_the_redirect_chain() {
         .unwrap_or_else(|| panic!("the jar's store.localhost entry: {text}"));
     let cookie = line_with(&devtools, &["store_session = "]).expect(&text);
     assert!(host < cookie, "{text}");
-    let flags = line_with(&devtools, &["[host-only]", "[HttpOnly]", "[SameSite=Lax]"])
-        .unwrap_or_else(|| panic!("the cookie's flags: {text}"));
-    assert_eq!(flags, cookie + 1, "{text}");
+    // Its badges (wrapped over as many lines as the pane needs), then who set it.
+    let set_by = format!("set by POST {store}/login 303");
+    let set_by_line = (cookie + 1..devtools.len())
+        .find(|&line| devtools[line].contains(&set_by))
+        .unwrap_or_else(|| panic!("{set_by} under the cookie: {text}"));
+    let flags = devtools[cookie + 1..set_by_line].join(" ");
+    let badges = [
+        "[session id]",
+        "[host-only]",
+        "[HttpOnly]",
+        "[SameSite=Lax]",
+    ];
     assert!(
-        devtools[flags + 1].contains(&format!("set by POST {store}/login 303")),
-        "{text}"
+        set_by_line <= cookie + 3 && badges.iter().all(|badge| flags.contains(badge)),
+        "the cookie's flags: {text}"
     );
+    assert!(line_with(&devtools, &["store_csrf = "]).is_some(), "{text}");
 
     // The Network pane: the redirect hop nested under the POST, with the identity server's
     // Server-Timing row.

@@ -315,8 +315,20 @@ async fn a_stolen_cookie_replayed_after_the_victims_id_rotated_is_detected_as_th
     app.log_in("alice@example.com", "password").await;
     assert_eq!(app.path(), "/shopping-cart");
 
-    // The attacker copies the cookie; the victim keeps browsing until the id rotates.
+    // The attacker copies the session cookie (the jar also holds the login form's CSRF
+    // cookie); the victim keeps browsing until the id rotates.
     app.press(KeyCode::Char('1')).await;
+    let session = app
+        .runtime
+        .state()
+        .jar()
+        .cookies
+        .iter()
+        .position(|c| c.name == "store_session")
+        .expect("the session cookie in the jar");
+    for _ in 0..session {
+        app.press(KeyCode::Char('j')).await;
+    }
     app.press(KeyCode::Char('s')).await;
     let stolen = app.runtime.state().attacker().jar.cookies[0].value.clone();
     app.press(KeyCode::Esc).await;

@@ -76,6 +76,14 @@ async fn alice_logs_in_and_a_stolen_cookie_works_until_she_logs_out() {
     let login = victim.load(Request::get(login_url)).await;
     assert_eq!(login.error, None);
     assert_eq!(login.exchanges[0].status, Some(200));
+    // The form's CSRF token signs the nonce of the CSRF cookie; no session yet.
+    let nonce = set_cookie_value(&login.exchanges[0].set_cookies, "store_csrf")
+        .expect("the login form sets store_csrf")
+        .to_owned();
+    assert_eq!(
+        set_cookie_value(&login.exchanges[0].set_cookies, "store_session"),
+        None
+    );
     let mut form = login_form(&login);
     assert!(
         !form.value("csrf_token").unwrap_or_default().is_empty(),
@@ -121,18 +129,24 @@ async fn alice_logs_in_and_a_stolen_cookie_works_until_she_logs_out() {
     assert_eq!(post.load_id, get.load_id);
     assert_eq!(get.id, post.id + 1);
     assert_eq!(get.request_body, None, "303 drops the body");
+    let mut sent = get.cookies_sent.clone();
+    sent.sort();
     assert_eq!(
-        get.cookies_sent,
-        vec![("store_session".to_owned(), session.clone())]
+        sent,
+        vec![
+            ("store_csrf".to_owned(), nonce.clone()),
+            ("store_session".to_owned(), session.clone())
+        ]
     );
     let cookie_header = get
         .request_headers
         .iter()
         .find(|(name, _)| name == "Cookie")
-        .map(|(_, value)| value.as_str());
-    assert_eq!(
-        cookie_header,
-        Some(format!("store_session={session}").as_str())
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_default();
+    assert!(
+        cookie_header.contains(&format!("store_session={session}")),
+        "{cookie_header}"
     );
     assert!(
         get.request_headers

@@ -80,15 +80,6 @@ async fn a_session_cookie_without_http_only_fails_step_7() {
 }
 
 #[tokio::test]
-async fn a_login_that_keeps_the_session_id_fails_step_7_as_fixation() {
-    let report = run_against(Misconfiguration::NoRotation, (1..=7).chain([9])).await;
-    assert_fails(&report, 7, "the session id was not rotated at login");
-    assert_fails(&report, 7, "session fixation");
-    // The session itself works: only the id's rotation is missing.
-    assert_pass(&report, (1..=6).chain([9]));
-}
-
-#[tokio::test]
 async fn a_session_cookie_for_all_of_localhost_fails_step_7_and_leaks_to_the_forums() {
     let report = run_against(Misconfiguration::DomainLocalhost, (1..=7).chain([13])).await;
     assert_fails(&report, 7, "has Domain=localhost: not host-only");
@@ -127,14 +118,6 @@ async fn an_unreachable_store_is_an_error_naming_it() {
     );
 }
 
-/// The relogin's fixation check compares with the id the browser held just before its
-/// `POST /login` (the login page's anonymous session), not with the expired one.
-#[tokio::test]
-async fn a_relogin_that_keeps_the_session_id_fails_step_12_too() {
-    let report = run_against(Misconfiguration::NoRotation, [12]).await;
-    assert_fails(&report, 12, "the session id was not rotated at login");
-}
-
 /// A `Domain` session cookie is still the Store's session after step 7: the later steps judge
 /// the real leak, not a cookie they failed to find.
 #[tokio::test]
@@ -148,8 +131,10 @@ async fn a_session_cookie_for_all_of_localhost_is_still_the_store_session_later(
     assert_pass(&report, [18]);
 }
 
-/// The defence step sees the same fixation from the attacker's side: the id the hacker planted
-/// before the login is signed in after it.
+/// A login that keeps the session id the browser sent: the login form starts no session, so a
+/// first login (step 7) and a relogin (step 12) have no id to keep, and the fixation shows at
+/// the defence step, where the hacker plants a made-up id before the login post and it is
+/// signed in after it.
 #[tokio::test]
 async fn a_login_that_keeps_the_session_id_fails_the_fixation_defence_step() {
     let report = run_against(Misconfiguration::NoRotation, [21]).await;

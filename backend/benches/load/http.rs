@@ -10,6 +10,8 @@ use tokio::net::TcpStream;
 
 /// The Store's session cookie.
 pub const COOKIE: &str = shared::paths::store::SESSION_COOKIE;
+/// The Store's login form CSRF cookie (a nonce the form's token signs; no session).
+pub const CSRF_COOKIE: &str = shared::paths::store::CSRF_COOKIE;
 
 /// An answer, read whole.
 #[derive(Debug)]
@@ -17,6 +19,8 @@ pub struct Reply {
     pub status: u16,
     /// The session cookie's new value, when the answer set one (a login, a rotation).
     pub session: Option<String>,
+    /// The CSRF cookie's value, when the answer set one (a login form).
+    pub csrf: Option<String>,
     /// `Server-Timing: fusionauth;dur=…`, in ms.
     pub fusionauth_ms: Option<f64>,
     /// The body, when asked for.
@@ -72,6 +76,7 @@ impl Conn {
         };
         let mut length = None;
         let mut session = None;
+        let mut csrf = None;
         let mut fusionauth_ms = None;
         for header in response.headers.iter() {
             let value = std::str::from_utf8(header.value).unwrap_or_default();
@@ -80,9 +85,12 @@ impl Conn {
             } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
                 return Err(std::io::Error::other("chunked answers are not supported"));
             } else if header.name.eq_ignore_ascii_case("set-cookie") {
-                if let Some(rest) = value.strip_prefix(COOKIE).and_then(|v| v.strip_prefix('=')) {
-                    session = Some(rest.split(';').next().unwrap_or_default().to_owned());
-                }
+                let value_of = |name: &str| {
+                    let rest = value.strip_prefix(name)?.strip_prefix('=')?;
+                    Some(rest.split(';').next().unwrap_or_default().to_owned())
+                };
+                session = value_of(COOKIE).or(session);
+                csrf = value_of(CSRF_COOKIE).or(csrf);
             } else if header.name.eq_ignore_ascii_case("server-timing") {
                 fusionauth_ms = value
                     .split(';')
@@ -97,6 +105,7 @@ impl Conn {
         let reply = Reply {
             status: response.code.unwrap_or(0),
             session,
+            csrf,
             fusionauth_ms,
             body: want_body.then(|| String::from_utf8_lossy(&self.buf[head..end]).into_owned()),
         };
@@ -115,12 +124,12 @@ pub fn get(host: &str, path: &str, session: Option<&str>) -> Vec<u8> {
     .into_bytes()
 }
 
-/// `POST path` of a form (already URL-encoded) with the session cookie.
-pub fn post_form(host: &str, path: &str, session: &str, form: &str) -> Vec<u8> {
+/// `POST path` of a form (already URL-encoded) with `cookies` as the `Cookie` header.
+pub fn post_form(host: &str, path: &str, cookies: &str, form: &str) -> Vec<u8> {
     format!(
         "POST {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: load-bench\r\n\
          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
-         Cookie: {COOKIE}={session}\r\n\r\n{form}",
+         Cookie: {cookies}\r\n\r\n{form}",
         form.len()
     )
     .into_bytes()

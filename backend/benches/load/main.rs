@@ -383,12 +383,12 @@ struct Login {
     fusionauth_ms: Option<f64>,
 }
 
-/// `GET /login` for an anonymous session and its CSRF token.
+/// `GET /login` for its CSRF cookie's nonce and the form's token (the form stores no session).
 async fn login_form(conn: &mut Conn, host: &str) -> anyhow::Result<(String, String)> {
     let reply = conn
         .send(&http::get(host, shared::paths::common::LOGIN, None), true)
         .await?;
-    let session = reply.session.context("GET /login sets a session cookie")?;
+    let nonce = reply.csrf.context("GET /login sets the CSRF cookie")?;
     let body = reply.body.unwrap_or_default();
     let field = format!("name=\"{}\" value=\"", shared::paths::form::CSRF_TOKEN);
     let start = body
@@ -400,18 +400,19 @@ async fn login_form(conn: &mut Conn, host: &str) -> anyhow::Result<(String, Stri
         .next()
         .unwrap_or_default()
         .to_owned();
-    Ok((session, token))
+    Ok((nonce, token))
 }
 
-/// `POST /login` as alice from the anonymous `session` with its CSRF `token`.
+/// `POST /login` as alice with the CSRF cookie's `nonce` and the form's `token`.
 async fn post_login(
     conn: &mut Conn,
     host: &str,
-    session: &str,
+    nonce: &str,
     token: &str,
 ) -> anyhow::Result<Login> {
     let form = format!("loginId=alice%40example.com&password=password&csrf_token={token}&next=");
-    let request = http::post_form(host, shared::paths::common::LOGIN, session, &form);
+    let cookies = format!("{}={nonce}", http::CSRF_COOKIE);
+    let request = http::post_form(host, shared::paths::common::LOGIN, &cookies, &form);
     let sent = Instant::now();
     let reply = conn.send(&request, false).await?;
     let latency = sent.elapsed();
@@ -427,8 +428,8 @@ async fn post_login(
 
 /// The Store's form flow: the login page, then the post.
 async fn login(conn: &mut Conn, host: &str) -> anyhow::Result<Login> {
-    let (session, token) = login_form(conn, host).await?;
-    post_login(conn, host, &session, &token).await
+    let (nonce, token) = login_form(conn, host).await?;
+    post_login(conn, host, &nonce, &token).await
 }
 
 /// Logins one after another on one connection: the latency of `POST /login` alone, and the
@@ -485,8 +486,8 @@ async fn logins_concurrent(
         let host = host.to_owned();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
-            for (session, token) in forms {
-                let login = post_login(&mut conn, &host, &session, &token).await?;
+            for (nonce, token) in forms {
+                let login = post_login(&mut conn, &host, &nonce, &token).await?;
                 latencies.push(u32::try_from(login.latency.as_micros()).unwrap_or(u32::MAX));
             }
             anyhow::Ok(latencies)

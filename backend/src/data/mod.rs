@@ -1,12 +1,15 @@
-//! A site's own data (carts and products for the Store, posts for the Forums): repositories over
+//! A site's own data (carts and products for the Store, posts for the Forums, the site's secret
+//! keys): repositories over
 //! SQLite or PostgreSQL through sqlx, migrations in `backend/migrations/app/{sqlite,postgres}`.
 //! Handlers call these and know no SQL.
 
 mod carts;
 mod posts;
+mod secrets;
 
 pub use carts::{CartError, Carts, Product};
 pub use posts::{PostError, Posts};
+pub use secrets::{SecretKey, Secrets};
 
 use crate::db::Db;
 use anyhow::Context as _;
@@ -22,6 +25,8 @@ pub struct Data {
     pub carts: Carts,
     /// Forum posts.
     pub posts: Posts,
+    /// The site's secret keys.
+    pub secrets: Secrets,
     db: Db,
 }
 
@@ -38,6 +43,7 @@ impl Data {
                 .await
                 .context("cannot read the catalog")?,
             posts: Posts::new(db.clone()),
+            secrets: Secrets::new(db.clone()),
             db,
         })
     }

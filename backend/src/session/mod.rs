@@ -358,8 +358,9 @@ impl AuthSession {
         Ok(self.sessions.end_all(user_id, current).await?)
     }
 
-    /// This session's CSRF token, created on first use (that creates an anonymous session,
-    /// which is what lets the login form carry one).
+    /// This session's synchronizer CSRF token, created on first use: for the forms shown to a
+    /// session (a signed-in user's, a pending login step's). The login form does not use it, so
+    /// showing that form stores nothing (see `web::login_csrf`).
     pub async fn csrf_token(&self) -> Result<String, SessionError> {
         if let Some(token) = self.get::<String>(CSRF).await? {
             return Ok(token);

@@ -56,8 +56,21 @@ impl<S: Send + Sync> FromRequestParts<S> for WantsJson {
     }
 }
 
-/// A posted form that carries the session's CSRF token.
+/// Which CSRF token a form carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CsrfScheme {
+    /// The session's synchronizer token: every form shown to a session.
+    Session,
+    /// The signature of the CSRF cookie's nonce ([`super::login_csrf`]): the login form, shown
+    /// to anyone without storing a session.
+    SignedCookie,
+}
+
+/// A posted form that carries a CSRF token.
 pub trait CsrfField {
+    /// Which token it is; the session's unless the form says otherwise.
+    const SCHEME: CsrfScheme = CsrfScheme::Session;
+
     /// The `csrf_token` field as posted (empty when missing).
     fn csrf_token(&self) -> &str;
 }
@@ -68,11 +81,17 @@ pub trait UserFormPage: CsrfField {
     const PAGE: &'static str;
 }
 
-/// Implements [`CsrfField`] for a form whose token is posted as its `csrf_token` field and, given
-/// `page = …`, [`UserFormPage`] with that page: every form spelled the same two impls out by hand.
+/// Implements [`CsrfField`] for a form whose token is posted as its `csrf_token` field; given
+/// `scheme = …`, of that [`CsrfScheme`]; given `page = …`, [`UserFormPage`] with that page:
+/// every form spelled the same impls out by hand.
 macro_rules! csrf_form {
     ($form:ty) => {
+        $crate::web::guard::csrf_form!($form, scheme = $crate::web::guard::CsrfScheme::Session);
+    };
+    ($form:ty, scheme = $scheme:expr) => {
         impl $crate::web::guard::CsrfField for $form {
+            const SCHEME: $crate::web::guard::CsrfScheme = $scheme;
+
             fn csrf_token(&self) -> &str {
                 &self.csrf_token
             }
@@ -103,7 +122,7 @@ where
         let (auth, headers, form) = parse_form::<T>(request, state).await?;
         let checked = async {
             let user = require_user(state, &auth, &Uri::from_static(T::PAGE), &headers).await?;
-            check_form(state, &headers, &auth, form.csrf_token()).await?;
+            check_form(state, &headers, &auth, &form).await?;
             Ok::<_, WebError>(user)
         };
         let user = checked.await.map_err(|e| e.into_response())?;
@@ -126,7 +145,7 @@ where
         let (auth, headers, form) = parse_form::<T>(request, state).await?;
         let checked = async {
             if signed_in(state, &auth).await?.is_some() {
-                check_form(state, &headers, &auth, form.csrf_token()).await?;
+                check_form(state, &headers, &auth, &form).await?;
             }
             Ok::<_, WebError>(())
         };
@@ -198,16 +217,21 @@ pub(super) fn wants_json(headers: &HeaderMap) -> bool {
         })
 }
 
-/// A state-changing form: it must come from this site's own pages (origin) and carry this
-/// session's CSRF token.
-pub(super) async fn check_form(
+/// A state-changing form: it must come from this site's own pages (origin) and carry the CSRF
+/// token its [`CsrfScheme`] names: this session's, or the signature of the CSRF cookie's nonce.
+pub(super) async fn check_form<T: CsrfField>(
     state: &SiteState,
     headers: &HeaderMap,
     auth: &AuthSession,
-    token: &str,
+    form: &T,
 ) -> Result<(), WebError> {
     check_origin(state, headers)?;
-    if token.is_empty() || !auth.csrf_matches(token).await? {
+    let token = form.csrf_token();
+    let matches = match T::SCHEME {
+        CsrfScheme::Session => auth.csrf_matches(token).await?,
+        CsrfScheme::SignedCookie => state.login_csrf.matches(headers, token),
+    };
+    if token.is_empty() || !matches {
         return Err(WebError::Forbidden("missing or wrong CSRF token"));
     }
     Ok(())

@@ -1,10 +1,12 @@
 //! The login form and its outcomes: FusionAuth's `POST /api/login` through the one client, then a
 //! server-side session on 200; the two-factor and change-password forms for 242 and 203; one
 //! generic answer, in the same time, for every other refusal. The three posts are rate-limited
-//! per client IP and per account. The password is never stored or logged.
+//! per client IP and per account. The password is never stored or logged. Showing the login form
+//! stores nothing (its CSRF token is a signed cookie's, `login_csrf`): a session is created only
+//! by a successful login, or to hold a pending second step.
 
 use super::client_ip::ClientIp;
-use super::guard::{CsrfField, check_form, csrf_form, parse_form, wants_json};
+use super::guard::{CsrfField, CsrfScheme, check_form, csrf_form, parse_form, wants_json};
 use super::pages::{ChangePasswordPage, Layout, LoginPage, Notice, TwoFactorPage, render};
 use super::rate_limit::LimitError;
 use super::{NextPath, SiteState, WebError, see_other};
@@ -110,7 +112,7 @@ where
         let started = Instant::now();
         let checked = async {
             check_ip(state, ip, &headers).await?;
-            check_form(state, &headers, &auth, form.csrf_token()).await
+            check_form(state, &headers, &auth, &form).await
         };
         checked.await.map_err(|e| e.into_response())?;
         Ok(Self {
@@ -129,10 +131,12 @@ pub struct LoginQuery {
     notice: Option<String>,
 }
 
-/// `GET /login`: the form, with a CSRF token (which starts an anonymous session).
+/// `GET /login`: the form, with the signed double-submit CSRF token of [`super::login_csrf`]:
+/// showing it stores no session.
 pub async fn form(
     State(state): State<SiteState>,
     auth: AuthSession,
+    headers: HeaderMap,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, WebError> {
     let next = query.next.as_deref().and_then(NextPath::parse);
@@ -150,7 +154,7 @@ pub async fn form(
     };
     login_page(
         &state,
-        &auth,
+        &headers,
         StatusCode::OK,
         next,
         String::new(),
@@ -173,7 +177,7 @@ pub struct LoginForm {
     next: String,
 }
 
-csrf_form!(LoginForm);
+csrf_form!(LoginForm, scheme = CsrfScheme::SignedCookie);
 
 impl std::fmt::Debug for LoginForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -201,7 +205,7 @@ pub async fn submit(
         let error = Some("Enter your email and password.".to_owned());
         return login_page(
             &state,
-            &auth,
+            &headers,
             StatusCode::BAD_REQUEST,
             next,
             login_id,
@@ -246,7 +250,7 @@ pub async fn submit(
             tracing::info!(site = state.site.name(), session = %auth.log_id(), "login needs a password change");
             Ok(see_other(common::LOGIN_CHANGE_PASSWORD))
         }
-        other => refuse(&state, &auth, other, next, login_id, started).await,
+        other => refuse(&state, &headers, other, next, login_id, started).await,
     }
 }
 
@@ -254,7 +258,7 @@ pub async fn submit(
 /// all get [`GENERIC_FAILURE`], held until the same floor after `started`.
 async fn refuse(
     state: &SiteState,
-    auth: &AuthSession,
+    headers: &HeaderMap,
     outcome: LoginOutcome,
     next: Option<NextPath>,
     login_id: String,
@@ -273,7 +277,7 @@ async fn refuse(
             let error = Some("Enter your email and password.".to_owned());
             login_page(
                 state,
-                auth,
+                headers,
                 StatusCode::BAD_REQUEST,
                 next,
                 login_id,
@@ -297,7 +301,7 @@ async fn refuse(
             let error = Some(GENERIC_FAILURE.to_owned());
             login_page(
                 state,
-                auth,
+                headers,
                 StatusCode::UNAUTHORIZED,
                 next,
                 String::new(),
@@ -375,7 +379,7 @@ pub async fn two_factor_submit(
         }
         other => {
             auth.remove(PENDING_TWO_FACTOR).await?;
-            refuse(&state, &auth, other, next, String::new(), started).await
+            refuse(&state, &headers, other, next, String::new(), started).await
         }
     }
 }
@@ -527,24 +531,27 @@ fn notice_text(key: &str) -> Option<&'static str> {
     }
 }
 
+/// The login form in answer to a request with `headers`: its token signs the request's CSRF
+/// nonce, or a new one the response sets.
 async fn login_page(
     state: &SiteState,
-    auth: &AuthSession,
+    headers: &HeaderMap,
     status: StatusCode,
     next: Option<NextPath>,
     login_id: String,
     error: Option<String>,
     notice: Option<Notice>,
 ) -> Result<Response, WebError> {
+    let token = state.login_csrf.issue(headers);
     let page = LoginPage {
         layout: Layout::new(state.site, "Log in"),
-        csrf: auth.csrf_token().await?,
+        csrf: token.token.clone(),
         next: next.map(|n| n.to_string()).unwrap_or_default(),
         login_id,
         error,
         notice,
     };
-    render(status, &page)
+    render(status, &page).map(|response| token.set_on(response))
 }
 
 async fn two_factor_page(

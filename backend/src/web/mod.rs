@@ -9,6 +9,7 @@ mod guard;
 mod home;
 mod layers;
 mod login;
+mod login_csrf;
 mod logout;
 mod next;
 mod pages;
@@ -129,6 +130,8 @@ pub struct SiteInner {
     pub refusals: refusals::Refusals,
     /// How often sessions are checked with FusionAuth (zero: never).
     pub revalidate_interval: Duration,
+    /// The login form's signed CSRF cookie: the form is shown without storing a session.
+    pub login_csrf: login_csrf::LoginCsrf,
 }
 
 impl std::ops::Deref for SiteState {
@@ -234,6 +237,13 @@ impl WebServer {
                 addr.port()
             ))?,
         };
+        let csrf_key = data
+            .secrets
+            .key(login_csrf::KEY_NAME)
+            .await
+            .with_context(|| format!("{} login CSRF key", config.site.name()))?;
+        let login_csrf =
+            login_csrf::LoginCsrf::new(csrf_key, config.site, public_url.scheme() == "https");
         let state = SiteState(Arc::new(SiteInner {
             site: config.site,
             public_url: public_url.clone(),
@@ -244,6 +254,7 @@ impl WebServer {
             refusal_timing: refusal_timing::RefusalTiming::new(config.refusal_floor),
             refusals: refusals::Refusals::default(),
             revalidate_interval: config.revalidate_interval,
+            login_csrf,
         }));
         let forget_idle_limits = spawn_forget_idle_limits(state.clone());
         let https = state.is_https();

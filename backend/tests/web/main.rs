@@ -9,6 +9,7 @@ mod flow;
 mod forms;
 mod hashed_sessions;
 mod limits;
+mod login_csrf;
 mod logs;
 mod outcomes;
 mod replicas;

@@ -546,9 +546,22 @@ async fn redis_going_away_is_a_quick_503_and_sessions_carry_on_when_it_is_back()
             page.body
         );
         assert!(!page.body.contains("Log in to"), "not the login form");
-        // No new session can start either: the login form needs one for its CSRF token.
-        let login = replicas.browser().get(&replicas.at("/login")).await;
-        assert_eq!(login.status, StatusCode::SERVICE_UNAVAILABLE);
+        // No new session can start either. The login form needs none (its CSRF token is a
+        // signed cookie's) and is shown; the login is the 503.
+        let newcomer = replicas.browser();
+        let form = newcomer.get(&replicas.at("/login")).await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+        let login = newcomer.login(&replicas.at("/"), ALICE, PASSWORD).await;
+        assert_eq!(
+            login.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            login.body
+        );
+        assert!(
+            login.cookie(COOKIE).is_none(),
+            "no cookie for an unsaved session"
+        );
     }
 
     // Back again: both replicas reconnect by themselves, and Alice is still signed in with

@@ -11,7 +11,7 @@ use crate::hashed_sessions::{is_live, records, storage_key};
 use crate::logs::Logs;
 use crate::stub::{Answer, FusionAuthStub};
 use backend::session::SessionPolicy;
-use backend::stack::{FusionAuth, StackConfig};
+use backend::stack::{FusionAuth, StackConfig, demo};
 use backend::web::{LoginLimits, NextPath};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -74,6 +74,69 @@ fn store_session(page: &Page) -> String {
 
 // ----- Session ids -------------------------------------------------------------------------------
 
+/// A FusionAuth stand-in that signs Alice in whatever is posted: fresh sessions, as many as a
+/// test needs, for the cost of a loopback call (the login form no longer makes one).
+async fn alice_always_signs_in() -> FusionAuthStub {
+    let user = serde_json::json!({
+        "id": demo::ALICE_ID,
+        "email": ALICE,
+        "fullName": "Alice Shopper",
+        "active": true,
+        "verified": true,
+        "registrations": [{
+            "id": "0b0b0b0b-0000-4000-8000-000000000001",
+            "applicationId": demo::STORE_APPLICATION_ID,
+            "roles": ["user"],
+        }],
+    });
+    let body = serde_json::json!({ "token": "t", "refreshToken": "r", "user": user });
+    FusionAuthStub::start(Answer::json(200, body.to_string())).await
+}
+
+/// Login posts from one client without a jar: the CSRF pair of one login form, sent with each.
+struct Logins {
+    client: reqwest::Client,
+    url: String,
+    csrf_cookie: HeaderValue,
+    token: String,
+}
+
+impl Logins {
+    async fn new(app: &TestApp) -> Self {
+        let client = app.bare_client();
+        let url = app.store("/login");
+        let form = read(client.get(&url)).await;
+        let nonce = form.cookie("store_csrf").expect("the CSRF cookie");
+        let csrf_cookie = HeaderValue::from_str(&format!("store_csrf={}", nonce.value())).unwrap();
+        Self {
+            client,
+            url,
+            csrf_cookie,
+            token: form.csrf(),
+        }
+    }
+
+    /// A login post; `cookie`, when given, is sent as a second `Cookie` header.
+    async fn post(&self, cookie: Option<&HeaderValue>) -> Page {
+        let mut request = self
+            .client
+            .post(&self.url)
+            .header(COOKIE, self.csrf_cookie.clone());
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie.clone());
+        }
+        let login = read(request.form(&[
+            ("loginId", ALICE),
+            ("password", PASSWORD),
+            ("csrf_token", &self.token),
+            ("next", ""),
+        ]))
+        .await;
+        login.assert_redirect_to(CART);
+        login
+    }
+}
+
 /// Fresh ids drawn for the session-id test: enough to see a biased bit.
 const FRESH_IDS: usize = 1000;
 
@@ -83,15 +146,19 @@ async fn session_ids_are_128_bit_random_and_garbage_gives_an_anonymous_session()
     let _capture = logs.capture();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.db");
-    let app = TestApp::spawn_with(sqlite_sessions(StackConfig::ephemeral(), &db)).await;
+    let fusionauth = alice_always_signs_in().await;
+    let mut config = sqlite_sessions(unlimited(), &db);
+    config.fusionauth = FusionAuth::External(fusionauth.url());
+    let app = TestApp::spawn_with(config).await;
     let client = app.bare_client();
+    let logins = Logins::new(&app).await;
 
     // 128 bits from a CSPRNG: every fresh id is base64url of 16 random bytes (tower-sessions'
     // `Id`: an i128, 22 characters), no two alike, each bit set in about half of them.
     let mut ids = HashSet::new();
     let mut ones = [0usize; 128];
     for _ in 0..FRESH_IDS {
-        let id = store_session(&read(client.get(app.store("/login"))).await);
+        let id = store_session(&logins.post(None).await);
         let bytes = URL_SAFE_NO_PAD
             .decode(&id)
             .unwrap_or_else(|e| panic!("{id:?} is not base64url: {e}"));
@@ -110,7 +177,7 @@ async fn session_ids_are_128_bit_random_and_garbage_gives_an_anonymous_session()
     }
 
     // Forged, unknown, garbage, oversized, non-ASCII: an anonymous page, never an error, and a
-    // fresh id that owes nothing to what was sent.
+    // login gets a fresh id that owes nothing to what was sent.
     let unknown = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
     let mut cookies: Vec<HeaderValue> = [
         format!("store_session={unknown}"),
@@ -144,7 +211,14 @@ async fn session_ids_are_128_bit_random_and_garbage_gives_an_anonymous_session()
         get(CART).await.assert_redirect_to(TO_LOGIN_FROM_CART);
         let form = get("/login").await;
         assert_eq!(form.status, StatusCode::OK, "{cookie:?}");
-        let fresh = store_session(&form);
+        // The form stores no session: at most the bad cookie is cleared.
+        let session = form.cookie("store_session");
+        assert!(
+            session.is_none_or(|c| c.max_age() == Some(time::Duration::ZERO)),
+            "{cookie:?}: {:?}",
+            form.set_cookies()
+        );
+        let fresh = store_session(&logins.post(Some(cookie)).await);
         assert!(
             !String::from_utf8_lossy(cookie.as_bytes()).contains(&fresh),
             "{cookie:?} chose the new id"
@@ -159,8 +233,10 @@ async fn session_ids_are_128_bit_random_and_garbage_gives_an_anonymous_session()
     );
     let before = session_records(&db).await.len();
     let logged_before = logs.text().len();
-    let form = app.get_with_cookie(&app.store("/login"), &forged).await;
-    assert_ne!(format!("store_session={}", store_session(&form)), forged);
+    let login = logins
+        .post(Some(&HeaderValue::from_str(&forged).unwrap()))
+        .await;
+    assert_ne!(format!("store_session={}", store_session(&login)), forged);
     let records = session_records(&db).await;
     assert_eq!(records.len(), before + 1, "one record, the fresh session's");
     let forged_id = &forged["store_session=".len()..];
@@ -207,9 +283,9 @@ struct Seen {
     page: Page,
 }
 
-/// Both sites through every kind of response that sets, extends or clears a session cookie:
-/// the anonymous session of a login form, refusals, logins, a touch, forms, a pending second
-/// factor, logout, a logged-out id, a garbage id, an expired session.
+/// Both sites through every kind of response that sets, extends or clears a cookie: the CSRF
+/// cookie of a login form, refusals, logins, a touch, forms, a pending second factor, logout,
+/// a logged-out id, a garbage id, an expired session.
 async fn every_kind_of_response(app: &TestApp, browser: &Browser) -> Vec<Seen> {
     let Sites { store, forums } = Sites::of(app);
     let s = |path: &str| format!("{store}{path}");
@@ -390,9 +466,15 @@ async fn fixation_a_planted_id_dies_at_login_and_another_user_gets_a_flushed_ses
     let app = TestApp::spawn().await;
     let store = app.store("/");
 
-    // The attacker gets a valid anonymous session of their own and plants its id in the
-    // victim's browser; the victim logs in with it.
-    let planted = store_session(&read(app.bare_client().get(app.store("/login"))).await);
+    // The login form starts no session any more, so the attacker gets a valid one of their own
+    // the only way there is, a login (theirs waits for a second factor), and plants its id in
+    // the victim's browser; the victim logs in with it.
+    let attacker = app.browser();
+    attacker
+        .login(&store, "two-factor@example.com", PASSWORD)
+        .await
+        .assert_redirect_to("/login/two-factor");
+    let planted = attacker.cookie(&store, "store_session").unwrap();
     let victim = app.browser();
     victim.plant(&format!("store_session={planted}; Path=/"), &store);
     let login = victim.login(&store, ALICE, PASSWORD).await;
@@ -690,7 +772,7 @@ async fn csrf_missing_token_403_and_other_origin_403() {
     let forums_origin = forums.trim_end_matches('/').to_owned();
     let browser = app.browser();
 
-    // The login form too: its token belongs to the anonymous session.
+    // The login form too: its token signs the nonce of the browser's CSRF cookie.
     let anonymous_csrf = browser.get(&app.store("/login")).await.csrf();
     let credentials = [("loginId", ALICE), ("password", PASSWORD)];
     let login = app.store("/login");
@@ -820,11 +902,13 @@ const DJANGO_BAD_URLS: &[&str] = &[
 /// the user. (One client, its cookie handled by hand: a client costs a tenth of a second.)
 async fn login_location(app: &TestApp, client: &reqwest::Client, next: &str) -> String {
     let form = read(client.get(app.store("/login"))).await;
-    let session = format!("store_session={}", store_session(&form));
+    let nonce = form
+        .cookie("store_csrf")
+        .expect("the login form's CSRF cookie");
     let page = read(
         client
             .post(app.store("/login"))
-            .header(COOKIE, session)
+            .header(COOKIE, format!("store_csrf={}", nonce.value()))
             .form(&[
                 ("loginId", ALICE),
                 ("password", PASSWORD),

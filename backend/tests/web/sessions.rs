@@ -90,18 +90,23 @@ async fn an_https_public_url_makes_every_session_cookie_secure_and_host_prefixed
     let app = TestApp::spawn_with(config).await;
     // TLS is a proxy's job: the app itself is reached over plain http on its own address.
     let base = format!("http://store.localhost:{}", app.stack.store.addr().port());
-    let form = app.browser().get(&format!("{base}/login")).await;
+    let browser = app.browser_behind_tls();
+    let login = browser
+        .login(&format!("{base}/"), "alice@example.com", "password")
+        .await;
+    login.assert_redirect_to("/shopping-cart");
     assert!(
-        form.cookie("store_session").is_none(),
+        login.cookie("store_session").is_none(),
         "over https the cookie is only ever __Host-store_session"
     );
     // `__Host-`: browsers take it only Secure, Path=/ and without Domain, so no sibling
     // subdomain or http page can plant one.
-    let cookie = form.cookie("__Host-store_session").unwrap();
+    let cookie = login.cookie("__Host-store_session").unwrap();
     assert_eq!(cookie.secure(), Some(true), "{cookie}");
     assert_eq!(cookie.http_only(), Some(true));
     assert_eq!(cookie.path(), Some("/"), "{cookie}");
     assert_eq!(cookie.domain(), None, "{cookie}");
+    let csrf = browser.get(&format!("{base}/shopping-cart")).await.csrf();
     // The unprefixed name is not a session cookie there: a planted one is ignored.
     let planted = read(
         app.bare_client()
@@ -115,7 +120,7 @@ async fn an_https_public_url_makes_every_session_cookie_secure_and_host_prefixed
         app.bare_client()
             .post(format!("{base}/logout"))
             .header("Cookie", format!("__Host-store_session={}", cookie.value()))
-            .form(&[("csrf_token", form.csrf())]),
+            .form(&[("csrf_token", csrf)]),
     )
     .await;
     logout.assert_redirect_to("/");
@@ -126,7 +131,10 @@ async fn an_https_public_url_makes_every_session_cookie_secure_and_host_prefixed
     assert_eq!(removal.secure(), Some(true), "{removal}");
     assert_eq!(removal.path(), Some("/"), "{removal}");
     assert_eq!(removal.domain(), None, "{removal}");
-    // The Forums, still on http, keep the plain name.
-    let forums = app.browser().get(&app.forums("/login")).await;
+    // The Forums, still on http, keep the plain names.
+    let forums = app
+        .browser()
+        .login(&app.forums("/"), "alice@example.com", "password")
+        .await;
     assert!(forums.cookie("forums_session").is_some());
 }

@@ -9,6 +9,7 @@ use crate::ui::pane_lines::PaneLines;
 use crate::ui::theme;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use shared::site::Site;
 use std::time::SystemTime;
 
 /// Columns before a cookie's attribute lines.
@@ -173,14 +174,21 @@ pub fn value_span(c: &CookieView, revealed: bool, room: usize) -> Span<'static> 
     }
 }
 
-/// A cookie's attributes as badges: host-only or `Domain=`, `Path`, expiry, Secure, HttpOnly,
-/// SameSite.
+/// A cookie's attributes as badges: what it is when its name is one of the sites' (the session
+/// id, or the login form's CSRF nonce), host-only or `Domain=`, `Path`, expiry, Secure,
+/// HttpOnly, SameSite.
 pub fn badges(c: &CookieView, now: SystemTime) -> Vec<(String, Style)> {
-    let mut out = vec![if c.host_only {
+    let mut out = Vec::new();
+    if Site::is_session_cookie(&c.name) {
+        out.push(("session id".to_owned(), theme::GOOD));
+    } else if Site::is_csrf_cookie(&c.name) {
+        out.push(("CSRF nonce".to_owned(), theme::BADGE));
+    }
+    out.push(if c.host_only {
         ("host-only".to_owned(), theme::BADGE)
     } else {
         (format!("Domain={}", c.domain), theme::WARN)
-    }];
+    });
     out.push(match c.expires {
         Expiry::Session => ("session".to_owned(), theme::BADGE),
         Expiry::At(t) if t > now => (countdown(t, now), theme::TEXT),

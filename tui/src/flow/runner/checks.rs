@@ -8,6 +8,7 @@ use crate::flow::observe::{
 };
 use crate::flow::report::Verdict;
 use shared::paths::{common, form};
+use shared::site::Site;
 
 /// The evidence and failures of one step.
 #[derive(Default)]
@@ -160,11 +161,16 @@ pub(super) fn session_cookie_checks(
             post.location.as_deref().unwrap_or_default()
         ));
     }
+    // The login form's CSRF cookie is a nonce, never the session: told apart by its name.
     let set: Vec<ParsedSetCookie> = post
         .set_cookies
         .iter()
         .filter_map(|raw| parse_set_cookie(raw, masking))
-        .filter(|cookie| !cookie.record.removal)
+        .filter(|cookie| !cookie.record.removal && !Site::is_csrf_cookie(&cookie.record.name))
+        .collect();
+    let before: Vec<&(String, String)> = before
+        .iter()
+        .filter(|(name, _)| !Site::is_csrf_cookie(name))
         .collect();
     let session = set
         .iter()

@@ -2,11 +2,14 @@
 
 use super::Scenario;
 use super::checks::{Checks, csrf_refusal_checks, sent_session_checks, session_cookie_checks};
-use crate::engine::{Exchange, PageLoad, Request};
-use crate::flow::observe::{is_redirect, location_path, set_by_first_hop};
+use crate::engine::{CookieView, Exchange, Expiry, PageLoad, Request};
+use crate::flow::observe::{is_redirect, location_path};
 use crate::flow::report::Actor;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use shared::paths::{common, form, store};
 use shared::site::Site;
+use url::Url;
 
 impl Scenario<'_> {
     /// Steps 21–23: defences beyond the article — fixation and CSRF.
@@ -47,49 +50,34 @@ impl Scenario<'_> {
         self.finish(23, &post.exchanges, refused);
     }
 
-    /// Step 21: the hacker gets an anonymous session id from the Store and plants it in the
-    /// user's browser; the user logs in; the planted id must not be signed in. Returns the
+    /// Step 21: the hacker makes up a session id in the session cookie's format and plants it
+    /// in the user's browser (the login page starts no session a hacker could take one from)
+    /// while the login form is open, so the login post carries it; the user logs in; the login
+    /// must answer with an id of its own, and the planted id must sign no one in. Returns the
     /// user's login.
     pub(super) async fn fixation(&mut self) -> Option<PageLoad> {
         let login_url = self.url(Site::Store, common::LOGIN);
         let mut checks = Checks::default();
-        let planted_load = self
-            .load(Actor::Hacker, Request::get(login_url.clone()))
-            .await;
-        // The session id the login page gave the hacker (or the one it already had).
-        let name = set_by_first_hop(&planted_load.exchanges, self.masking)
-            .next()
-            .map(|c| c.record.name)
-            .or_else(|| self.store.cookie.as_ref().map(|c| c.name.clone()))
-            .unwrap_or_else(|| store::SESSION_COOKIE.to_owned());
-        let planted = self
-            .hacker
-            .decisions_for(&login_url)
-            .into_iter()
-            .find(|d| d.cookie.name == name && d.not_sent.is_none())
-            .map(|d| d.cookie);
-        let Some(planted) = planted else {
-            checks.expect(false, || {
-                "the login page gave the hacker no session cookie to plant".to_owned()
-            });
-            self.finish(21, &planted_load.exchanges, checks);
-            return None;
-        };
+        // Opened first: a server clears an unknown session id on any page it answers, the form
+        // included, which would hide a login that adopts the id.
+        let (_, form_load, _) = self.open_login_form(Site::Store).await;
+        let planted = self.forged_session_cookie(&login_url);
         checks.saw(format!(
-            "the hacker's anonymous session {}={} is planted in the user's browser",
+            "the hacker makes up a session id {}={} and plants it in the user's browser",
             planted.name,
             self.masking.secret(&planted.value)
         ));
-        checks.expect(self.victim.insert_cookie(&planted).is_ok(), || {
-            "the planted cookie could not be put in the user's jar".to_owned()
+        let inserted = self.victim.insert_cookie(&planted).is_ok()
+            && self.hacker.insert_cookie(&planted).is_ok();
+        checks.expect(inserted, || {
+            "the planted cookie could not be put in the jars".to_owned()
         });
-        let (_, form_load, _) = self.open_login_form(Site::Store).await;
         let before = vec![(planted.name.clone(), planted.value.clone())];
         let login = match self.submit_login(form_load.page.as_ref(), &login_url).await {
             Ok(login) => login,
             Err(reason) => {
                 checks.expect(false, || format!("cannot log in: {reason}"));
-                self.finish(21, &planted_load.exchanges, checks);
+                self.finish(21, &form_load.exchanges, checks);
                 return None;
             }
         };
@@ -119,8 +107,7 @@ impl Scenario<'_> {
                 checks.saw("the planted id is dead: the hacker is sent to log in");
             }
         }
-        let mut exchanges: Vec<&Exchange> = planted_load.exchanges.iter().collect();
-        exchanges.extend(&form_load.exchanges);
+        let mut exchanges: Vec<&Exchange> = form_load.exchanges.iter().collect();
         exchanges.extend(&login.exchanges);
         exchanges.extend(&replay.exchanges);
         self.finish(21, exchanges, checks);
@@ -130,5 +117,30 @@ impl Scenario<'_> {
         }
         self.store.page = login.page.clone();
         Some(login)
+    }
+
+    /// A session cookie for `url`'s host as the hacker forges it: the name the Store's session
+    /// cookie has (seen at step 7, else the shared name for the URL's scheme) and a random value
+    /// in the same format (128 bits, base64url), which no server ever issued.
+    fn forged_session_cookie(&self, url: &Url) -> CookieView {
+        let https = url.scheme() == "https";
+        let name = self.store.cookie.as_ref().map_or_else(
+            || Site::Store.session_cookie_name(https).to_owned(),
+            |cookie| cookie.name.clone(),
+        );
+        let mut id = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut id);
+        CookieView {
+            name,
+            value: URL_SAFE_NO_PAD.encode(id),
+            domain: url.host_str().unwrap_or_default().to_owned(),
+            host_only: true,
+            path: "/".to_owned(),
+            expires: Expiry::Session,
+            secure: https,
+            http_only: true,
+            same_site: Some("Lax".to_owned()),
+            set_by: None,
+        }
     }
 }
