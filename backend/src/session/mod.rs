@@ -268,14 +268,14 @@ impl AuthSession {
             self.session.insert(CLIENT, &self.client()).await?;
         }
         if rotate && let Some(id) = self.session.id() {
-            // The new id is chosen when the response saves the session; the session storage then
-            // retires the old key (see the module doc).
-            let old = SessionKey::of(&id);
+            // The new id is chosen when the response saves the session: the session storage then
+            // retires the old id, or gives the successor another request already made for it
+            // (see the module doc). The old id stays in this request's memory only.
             self.session.insert(ROTATED_AT, now).await?;
             self.session
-                .insert(hashed::ROTATED_FROM, old.to_string())
+                .insert(hashed::ROTATED_FROM, id.to_string())
                 .await?;
-            hashed::rotating(old, self.session.cycle_id()).await?;
+            hashed::rotating(SessionKey::of(&id), self.session.cycle_id()).await?;
         }
         Ok(Some(user))
     }
@@ -450,7 +450,9 @@ impl AuthSession {
     /// The key this request's rotation replaces, until the response stores the new id.
     async fn pending_rotation(&self) -> Result<Option<SessionKey>, SessionError> {
         let old = self.get::<String>(hashed::ROTATED_FROM).await?;
-        Ok(old.and_then(|key| key.parse().ok()))
+        Ok(old
+            .and_then(|id| id.parse::<tower_sessions::session::Id>().ok())
+            .map(|id| SessionKey::of(&id)))
     }
 
     /// Ends the session this request started rotating: a login or logout in the same request drops
