@@ -1,10 +1,12 @@
 //! [`HashedSessions`]: the wrapper every site's session storage sits behind. It keys records by a
-//! hash of the session id, turns deletes into tombstones that refuse later saves, keeps retired ids
-//! pointing at their successor for the rotation grace period and ends the session when one is used
-//! after it, and keeps the per-user index. See the module doc of [`super`] for why.
+//! hash of the session id, turns deletes into tombstones that refuse later saves, rotates an id
+//! once however many requests ask at the same time, keeps retired ids pointing at their successor
+//! for the rotation grace period and ends the session when one is used after it, ends a session's
+//! whole family (every id rotation gave it) at once, and keeps the per-user index. See the module
+//! doc of [`super`] for why.
 
 use super::index::{Entry, SessionIndex, SessionInfo};
-use super::key::SessionKey;
+use super::key::{SealedId, SessionKey};
 use super::lock::{Guard, Locks};
 use super::{CLIENT, ClientInfo, SessionPolicy, SessionUser, USER};
 use crate::clock::{millis, now_ms};
@@ -24,14 +26,28 @@ pub(super) const READ_ONLY: &str = "__read_only";
 /// Set on the record served for an id whose session was ended as stolen: [`super::AuthSession`]
 /// replaces it with an anonymous session that carries the notice.
 pub(super) const ENDED_AS_STOLEN: &str = "__ended_as_stolen";
-/// Put by [`super::AuthSession`] on a record whose id it is rotating: the key it had before. The
-/// storage takes it off and retires that key when the new record is created.
+/// Put by [`super::AuthSession`] on a record whose id it is rotating: the id it had before (only
+/// ever in memory). The storage takes it off when the new record is to be created, and either
+/// retires that id or, if another request rotated it first, hands out the same successor.
 pub(super) const ROTATED_FROM: &str = "__rotated_from";
+/// Where a live record keeps the key it was rotated from, so that ending the session can find the
+/// retired ids of its family. Written by this storage only, never served.
+const PREDECESSOR: &str = "__predecessor";
 
-/// The keys above: never stored in a live record.
-const RESERVED: [&str; 4] = [MARKER, READ_ONLY, ENDED_AS_STOLEN, ROTATED_FROM];
+/// The keys above: never in a live record as a handler sees it.
+const RESERVED: [&str; 5] = [
+    MARKER,
+    READ_ONLY,
+    ENDED_AS_STOLEN,
+    ROTATED_FROM,
+    PREDECESSOR,
+];
 /// How many retired ids are followed to the live one (rotations within one grace period).
 const MAX_CHAIN: usize = 8;
+/// How many ids of one family an end follows, back and forth. A family grows by one id per
+/// rotation interval (48 in the default absolute timeout); an id older than this stays a retired
+/// marker, which can only end a session, never serve one.
+const MAX_FAMILY: usize = 256;
 
 /// What a marker record says.
 #[derive(Debug, Serialize, Deserialize)]
@@ -46,14 +62,41 @@ enum Marker {
     Retired {
         successor: String,
         retired_at_ms: i64,
+        /// The successor's id, sealed with this one ([`SealedId`]); absent in markers written
+        /// before rotation was single-flight.
+        #[serde(default)]
+        sealed_successor: Option<String>,
+        /// The key this one was rotated from, if any: the family goes on backwards.
+        #[serde(default)]
+        predecessor: Option<String>,
     },
 }
 
 /// A key's state in the inner storage.
 enum Stored {
-    Live(Record),
-    Tombstone { theft: bool },
-    Retired { successor: SessionKey, at_ms: i64 },
+    Live {
+        record: Record,
+        predecessor: Option<SessionKey>,
+    },
+    Tombstone {
+        theft: bool,
+    },
+    Retired {
+        successor: SessionKey,
+        at_ms: i64,
+        sealed: Option<SealedId>,
+        predecessor: Option<SessionKey>,
+    },
+}
+
+impl Stored {
+    /// The key this one was rotated from, if it is a live or retired id of a family.
+    fn predecessor(&self) -> Option<SessionKey> {
+        match self {
+            Self::Live { predecessor, .. } | Self::Retired { predecessor, .. } => *predecessor,
+            Self::Tombstone { .. } => None,
+        }
+    }
 }
 
 tokio::task_local! {
@@ -171,16 +214,24 @@ impl<S: SessionStore> HashedSessions<S> {
             return Ok(None);
         };
         let Some(marker) = record.data.remove(MARKER) else {
-            return Ok(Some(Stored::Live(record)));
+            let predecessor = record.data.remove(PREDECESSOR);
+            return Ok(Some(Stored::Live {
+                record,
+                predecessor: predecessor.as_ref().and_then(parse_key),
+            }));
         };
         Ok(Some(match serde_json::from_value(marker) {
             Ok(Marker::Retired {
                 successor,
                 retired_at_ms,
+                sealed_successor,
+                predecessor,
             }) => match successor.parse() {
                 Ok(successor) => Stored::Retired {
                     successor,
                     at_ms: retired_at_ms,
+                    sealed: sealed_successor.and_then(|s| s.parse().ok()),
+                    predecessor: predecessor.and_then(|p| p.parse().ok()),
                 },
                 Err(_) => Stored::Tombstone { theft: false },
             },
@@ -190,18 +241,22 @@ impl<S: SessionStore> HashedSessions<S> {
         }))
     }
 
-    /// Stores `record` as the live session `key` and indexes it. A `new` key is created only
-    /// if absent, atomically in the inner storage; false when it was taken. Otherwise the caller
-    /// holds `key`'s lock.
+    /// Stores `record` as the live session `key` (rotated from `predecessor`) and indexes it. A
+    /// `new` key is created only if absent, atomically in the inner storage; false when it was
+    /// taken. Otherwise the caller holds `key`'s lock.
     async fn write_live(
         &self,
         key: SessionKey,
         record: &Record,
         new: bool,
+        predecessor: Option<SessionKey>,
     ) -> session_store::Result<bool> {
         let mut data = record.data.clone();
         for reserved in RESERVED {
             data.remove(reserved);
+        }
+        if let Some(predecessor) = predecessor {
+            data.insert(PREDECESSOR.to_owned(), predecessor.to_string().into());
         }
         let mut record = Record {
             id: key.as_storage_id(),
@@ -248,15 +303,54 @@ impl<S: SessionStore> HashedSessions<S> {
         }
     }
 
-    /// Ends the session at `key`: a tombstone there and at every successor a retired id leads
-    /// to. Returns the user of the live session it ended, if any.
-    async fn end(&self, mut key: SessionKey, theft: bool) -> session_store::Result<Option<String>> {
+    /// Ends the session at `key` and its whole family: a tombstone at every id rotation gave it,
+    /// from the first still retired to the live one (however old the id presented). Returns the
+    /// user of the live session it ended, if any.
+    async fn end(&self, key: SessionKey, theft: bool) -> session_store::Result<Option<String>> {
+        let first = self.first_of_family(key).await?;
+        self.end_from(first, theft).await
+    }
+
+    /// The oldest id of `key`'s family still retired: its predecessors, followed back while each
+    /// is a retired id leading to the next.
+    async fn first_of_family(&self, key: SessionKey) -> session_store::Result<SessionKey> {
+        let mut first = key;
+        let mut before = self
+            .read(key)
+            .await?
+            .and_then(|stored| stored.predecessor());
+        for _ in 0..MAX_FAMILY {
+            let Some(candidate) = before else { break };
+            match self.read(candidate).await? {
+                Some(Stored::Retired {
+                    successor,
+                    predecessor,
+                    ..
+                }) if successor == first => {
+                    first = candidate;
+                    before = predecessor;
+                }
+                _ => break,
+            }
+        }
+        Ok(first)
+    }
+
+    /// A tombstone at `key` and at every successor a retired id leads to. Returns the user of
+    /// the live session it ended, if any.
+    async fn end_from(
+        &self,
+        mut key: SessionKey,
+        theft: bool,
+    ) -> session_store::Result<Option<String>> {
         let mut user = None;
-        for _ in 0..MAX_CHAIN {
+        for _ in 0..MAX_FAMILY {
             let _guard = self.lock(key).await?;
             let (next, ended) = match self.read(key).await? {
                 None | Some(Stored::Tombstone { .. }) => break,
-                Some(Stored::Live(record)) => (None, index_entry(&record).map(|e| e.user_id)),
+                Some(Stored::Live { record, .. }) => {
+                    (None, index_entry(&record).map(|e| e.user_id))
+                }
                 Some(Stored::Retired { successor, .. }) => (Some(successor), None),
             };
             let tombstone = Marker::Tombstone { theft };
@@ -276,7 +370,7 @@ impl<S: SessionStore> HashedSessions<S> {
     async fn successor(&self, mut key: SessionKey) -> session_store::Result<Option<Record>> {
         for _ in 0..MAX_CHAIN {
             match self.read(key).await? {
-                Some(Stored::Live(record)) => return Ok(Some(record)),
+                Some(Stored::Live { record, .. }) => return Ok(Some(record)),
                 Some(Stored::Retired { successor, .. }) => key = successor,
                 None | Some(Stored::Tombstone { .. }) => return Ok(None),
             }
@@ -284,32 +378,96 @@ impl<S: SessionStore> HashedSessions<S> {
         Ok(None)
     }
 
-    /// After `new` was created to replace `old`: `old` becomes a retired id leading to `new`.
-    /// If `old` ended meanwhile (a logout raced the rotation), `new` ends too.
-    async fn retire(&self, old: SessionKey, new: SessionKey) -> session_store::Result<()> {
-        {
-            let _guard = self.lock(old).await?;
-            match self.read(old).await? {
-                Some(Stored::Live(record)) => {
-                    let retired = Marker::Retired {
-                        successor: new.to_string(),
-                        retired_at_ms: now_ms(),
-                    };
-                    let user = index_entry(&record).map(|e| e.user_id);
-                    let ttl = self.shared.policy.absolute_timeout;
-                    self.write_marker(old, retired, ttl, user.as_deref())
-                        .await?;
-                    tracing::info!(previous_session = %old.log_id(), session = %new.log_id(), "session id rotated");
-                    return Ok(());
-                }
-                // Two requests rotated the same id at once: the browser may keep either cookie,
-                // so both successors stay valid.
-                Some(Stored::Retired { .. }) => return Ok(()),
-                None | Some(Stored::Tombstone { .. }) => {}
+    /// Creates `record` as a new live session under a fresh id (set in `record`), rotated from
+    /// `predecessor` if any. A fresh id needs no lock: the inner storage creates its key only if
+    /// absent.
+    async fn create_live(
+        &self,
+        record: &mut Record,
+        predecessor: Option<SessionKey>,
+    ) -> session_store::Result<SessionKey> {
+        loop {
+            let key = SessionKey::of(&record.id);
+            if self.write_live(key, record, true, predecessor).await? {
+                return Ok(key);
+            }
+            record.id = Id::default();
+        }
+    }
+
+    /// Gives `record` (a session whose id `old` is being replaced) its new id, once for all the
+    /// requests that loaded `old` before it was replaced: under `old`'s lock, the first creates
+    /// the successor and retires `old`; the others find `old` retired and are given that same
+    /// successor's id (their changes to the session are dropped, as a retired id's are in its
+    /// grace period). If `old` ended meanwhile (a logout raced the rotation), the id given leads
+    /// to nothing.
+    async fn rotate(&self, old: Id, record: &mut Record) -> session_store::Result<()> {
+        let old_key = SessionKey::of(&old);
+        let _guard = self.lock(old_key).await?;
+        match self.read(old_key).await? {
+            Some(Stored::Live {
+                record: current,
+                predecessor,
+            }) => {
+                let new = self.create_live(record, Some(old_key)).await?;
+                let retired = Marker::Retired {
+                    successor: new.to_string(),
+                    retired_at_ms: now_ms(),
+                    sealed_successor: Some(SealedId::seal(&record.id, &old).to_string()),
+                    predecessor: predecessor.map(|key| key.to_string()),
+                };
+                let user = index_entry(&current).map(|e| e.user_id);
+                let ttl = self.shared.policy.absolute_timeout;
+                self.write_marker(old_key, retired, ttl, user.as_deref())
+                    .await?;
+                tracing::info!(previous_session = %old_key.log_id(), session = %new.log_id(), "session id rotated");
+            }
+            Some(Stored::Retired {
+                successor, sealed, ..
+            }) => {
+                record.id = match self.live_successor(old, successor, sealed).await? {
+                    Some(id) => {
+                        tracing::debug!(previous_session = %old_key.log_id(), session = %SessionKey::of(&id).log_id(), "session id already rotated by another request; its successor is shared");
+                        id
+                    }
+                    None => {
+                        tracing::info!(previous_session = %old_key.log_id(), "session id already rotated, and its successor cannot be handed out; the request gets no session");
+                        Id::default()
+                    }
+                };
+            }
+            None | Some(Stored::Tombstone { .. }) => {
+                tracing::info!(previous_session = %old_key.log_id(), "session ended while its id was rotated; no new id");
+                record.id = Id::default();
             }
         }
-        tracing::info!(previous_session = %old.log_id(), session = %new.log_id(), "session ended while its id was rotated; the new id ends too");
-        self.end(new, false).await.map(drop)
+        Ok(())
+    }
+
+    /// The id of the live session the retired id `old` leads to (its successor, or theirs if they
+    /// were rotated in turn), opening each sealed successor id with the one before; `None` if
+    /// the session ended or a marker holds no seal.
+    async fn live_successor(
+        &self,
+        mut old: Id,
+        mut successor: SessionKey,
+        mut sealed: Option<SealedId>,
+    ) -> session_store::Result<Option<Id>> {
+        for _ in 0..MAX_CHAIN {
+            let Some(id) = sealed.and_then(|sealed| sealed.open(&old, successor)) else {
+                return Ok(None);
+            };
+            match self.read(successor).await? {
+                Some(Stored::Live { .. }) => return Ok(Some(id)),
+                Some(Stored::Retired {
+                    successor: next,
+                    sealed: next_sealed,
+                    ..
+                }) => (old, successor, sealed) = (id, next, next_sealed),
+                None | Some(Stored::Tombstone { .. }) => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -327,26 +485,21 @@ impl<S: SessionStore> SessionStore for HashedSessions<S> {
         let rotated_from = record
             .data
             .remove(ROTATED_FROM)
-            .and_then(|v| v.as_str()?.parse::<SessionKey>().ok());
-        // A fresh id needs no lock: the inner storage creates its key only if absent.
-        let key = loop {
-            let key = SessionKey::of(&record.id);
-            if self.write_live(key, record, true).await? {
-                break key;
-            }
-            record.id = Id::default();
-        };
-        if let Some(old) = rotated_from {
-            self.retire(old, key).await?;
+            .and_then(|v| v.as_str()?.parse::<Id>().ok());
+        match rotated_from {
+            Some(old) => self.rotate(old, record).await,
+            None => self.create_live(record, None).await.map(drop),
         }
-        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let key = SessionKey::of(&record.id);
         let _guard = self.lock(key).await?;
         match self.read(key).await? {
-            Some(Stored::Live(_)) => self.write_live(key, record, false).await.map(drop),
+            Some(Stored::Live { predecessor, .. }) => self
+                .write_live(key, record, false, predecessor)
+                .await
+                .map(drop),
             // A logout, a rotation or the expiry got there first: an upsert here would bring the
             // session back to life.
             _ => {
@@ -360,11 +513,11 @@ impl<S: SessionStore> SessionStore for HashedSessions<S> {
         let key = SessionKey::of(id);
         let record = match self.read(key).await? {
             None | Some(Stored::Tombstone { theft: false }) => return Ok(None),
-            Some(Stored::Live(record)) => record,
+            Some(Stored::Live { record, .. }) => record,
             Some(Stored::Tombstone { theft: true }) => ended_as_stolen(),
-            Some(Stored::Retired { successor, at_ms })
-                if now_ms().saturating_sub(at_ms) <= millis(self.shared.policy.rotation_grace) =>
-            {
+            Some(Stored::Retired {
+                successor, at_ms, ..
+            }) if now_ms().saturating_sub(at_ms) <= millis(self.shared.policy.rotation_grace) => {
                 let Some(mut record) = self.successor(successor).await? else {
                     return Ok(None);
                 };
@@ -404,6 +557,11 @@ fn ended_as_stolen() -> Record {
         data: [(ENDED_AS_STOLEN.to_owned(), true.into())].into(),
         expiry_date: OffsetDateTime::now_utc() + Duration::from_secs(60),
     }
+}
+
+/// A key as a record holds it (hex text); `None` if it is not one.
+fn parse_key(value: &serde_json::Value) -> Option<SessionKey> {
+    value.as_str()?.parse().ok()
 }
 
 /// The index entry of a logged-in session's record; `None` for an anonymous one.
@@ -465,12 +623,18 @@ mod tests {
 
     /// Rotates `old` as `AuthSession::user` does; returns the new id.
     async fn rotate<S: SessionStore>(sessions: &HashedSessions<S>, old: Id, user_id: &str) -> Id {
-        let key = SessionKey::of(&old);
-        rotating(key, sessions.delete(&old)).await.unwrap();
+        rotating(SessionKey::of(&old), sessions.delete(&old))
+            .await
+            .unwrap();
+        create(sessions, rotated(old, user_id)).await
+    }
+
+    /// The record a request that rotates `old` saves (`cycle_id` has given it no id yet).
+    fn rotated(old: Id, user_id: &str) -> Record {
         let mut next = record(user_id);
         next.data
-            .insert(ROTATED_FROM.to_owned(), key.to_string().into());
-        create(sessions, next).await
+            .insert(ROTATED_FROM.to_owned(), old.to_string().into());
+        next
     }
 
     #[tokio::test]
@@ -587,11 +751,125 @@ mod tests {
             "not yet retired"
         );
         sessions.delete(&old).await.unwrap();
-        let mut next = record("u");
-        next.data
-            .insert(ROTATED_FROM.to_owned(), key.to_string().into());
-        let new = create(&sessions, next).await;
+        let new = create(&sessions, rotated(old, "u")).await;
         assert!(sessions.load(&new).await.unwrap().is_none());
+    }
+
+    /// Asserts that `id` serves no session, as a live or in-grace record or as a theft.
+    async fn assert_ended<S: SessionStore>(sessions: &HashedSessions<S>, id: &Id, what: &str) {
+        let loaded = sessions.load(id).await.unwrap();
+        assert!(
+            loaded.is_none_or(|r| r.data.contains_key(ENDED_AS_STOLEN)),
+            "{what} still serves a session"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_rotating_one_id_at_once_share_one_successor() {
+        const REQUESTS: usize = 20;
+        let sessions = hashed(MemoryStore::default());
+        let old = create(&sessions, record("u")).await;
+        // Every request loaded the live record before any of them saved: each rotates.
+        let mut requests = tokio::task::JoinSet::new();
+        for _ in 0..REQUESTS {
+            let sessions = sessions.clone();
+            requests.spawn(async move { rotate(&sessions, old, "u").await });
+        }
+        let ids: std::collections::HashSet<Id> = requests.join_all().await.into_iter().collect();
+        assert_eq!(ids.len(), 1, "one successor: {ids:?}");
+        let new = *ids.iter().next().unwrap();
+        assert_ne!(new, old);
+        let current = sessions.load(&new).await.unwrap().unwrap();
+        assert!(!current.data.contains_key(READ_ONLY));
+        assert_eq!(
+            sessions.load(&old).await.unwrap().unwrap().data[READ_ONLY],
+            true
+        );
+        let listed = sessions.sessions_of("u", None).await.unwrap();
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0].key, SessionKey::of(&new).to_string());
+    }
+
+    #[tokio::test]
+    async fn a_request_that_loaded_the_old_record_is_given_the_live_successor() {
+        let sessions = hashed(MemoryStore::default());
+        let old = create(&sessions, record("u")).await;
+        let first = rotate(&sessions, old, "u").await;
+        let second = rotate(&sessions, first, "u").await;
+        // A request that read `old` while it was live saves after both rotations.
+        let late = create(&sessions, rotated(old, "u")).await;
+        assert_eq!(late, second, "the live end of the family");
+        assert_eq!(sessions.sessions_of("u", None).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_retired_marker_without_a_sealed_successor_hands_out_no_session() {
+        let inner = MemoryStore::default();
+        let sessions = hashed(inner.clone());
+        let old = create(&sessions, record("u")).await;
+        let new = rotate(&sessions, old, "u").await;
+        // A marker written before successors were sealed (or damaged).
+        let key = SessionKey::of(&old).as_storage_id();
+        let mut marker = inner.load(&key).await.unwrap().unwrap();
+        marker.data.get_mut(MARKER).unwrap()["sealed_successor"] = serde_json::Value::Null;
+        inner.save(&marker).await.unwrap();
+        let late = create(&sessions, rotated(old, "u")).await;
+        assert_ne!(late, new);
+        assert!(sessions.load(&late).await.unwrap().is_none());
+        assert!(
+            sessions.load(&new).await.unwrap().is_some(),
+            "the session goes on"
+        );
+    }
+
+    #[tokio::test]
+    async fn ending_any_id_of_a_family_ends_every_id_of_it() {
+        let sessions = hashed(MemoryStore::default());
+        for end_at in 0..3 {
+            let first = create(&sessions, record("u")).await;
+            let second = rotate(&sessions, first, "u").await;
+            let third = rotate(&sessions, second, "u").await;
+            let family = [first, second, third];
+            sessions.delete(&family[end_at]).await.unwrap();
+            for (n, id) in family.iter().enumerate() {
+                // Not even read-only in the grace period: the session is over.
+                assert!(
+                    sessions.load(id).await.unwrap().is_none(),
+                    "ended at {end_at}: id {n} is still served"
+                );
+            }
+            assert!(sessions.sessions_of("u", None).await.unwrap().is_empty());
+        }
+    }
+
+    #[tokio::test]
+    async fn signing_out_everywhere_and_theft_end_every_id_of_a_family() {
+        let sessions = hashed(MemoryStore::default());
+        let first = create(&sessions, record("u")).await;
+        let second = rotate(&sessions, first, "u").await;
+        let third = rotate(&sessions, second, "u").await;
+        assert_eq!(sessions.end_all("u", None).await.unwrap(), 1);
+        for id in [first, second, third] {
+            assert!(sessions.load(&id).await.unwrap().is_none());
+        }
+
+        let first = create(&sessions, record("u")).await;
+        let second = rotate(&sessions, first, "u").await;
+        tokio::time::sleep(GRACE + Duration::from_millis(50)).await;
+        let third = rotate(&sessions, second, "u").await;
+        // `first` is used after its grace period: theft, and all three end.
+        assert_eq!(
+            sessions.load(&first).await.unwrap().unwrap().data[ENDED_AS_STOLEN],
+            true
+        );
+        for (id, what) in [(second, "the middle id"), (third, "the live id")] {
+            assert_ended(&sessions, &id, what).await;
+        }
+        let middle = sessions.read(SessionKey::of(&second)).await.unwrap();
+        assert!(
+            matches!(middle, Some(Stored::Tombstone { theft: true })),
+            "the retired id between is ended as stolen too"
+        );
     }
 
     #[tokio::test]

@@ -1,5 +1,5 @@
-//! What session storage is keyed by: a hash of the session id, never the id itself, and the salted
-//! ids that logs show instead of either.
+//! What session storage is keyed by: a hash of the session id, never the id itself; the salted
+//! ids that logs show instead of either; and the sealed successor id a rotated id's marker keeps.
 
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
@@ -52,10 +52,7 @@ impl SessionKey {
 
 impl fmt::Display for SessionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for byte in self.0.to_be_bytes() {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
+        write_hex(f, self.0)
     }
 }
 
@@ -68,13 +65,74 @@ impl FromStr for SessionKey {
     type Err = BadSessionKey;
 
     fn from_str(text: &str) -> Result<Self, BadSessionKey> {
-        if text.len() != 32 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(BadSessionKey);
-        }
-        u128::from_str_radix(text, 16)
-            .map(|n| Self(n.cast_signed()))
-            .map_err(|_| BadSessionKey)
+        parse_hex(text).map(Self).ok_or(BadSessionKey)
     }
+}
+
+/// A session id sealed with the id it replaced: what a rotated id's marker keeps of its
+/// successor, so that a request still presenting the rotated id can be given the same successor
+/// (one login, one session family) while a dump of the session storage, which holds keys and
+/// never ids, still gives no usable cookie.
+///
+/// The seal is the id XOR a pad: SHA-256 of the rotated id under a label of its own (so the
+/// rotated id's key, which the dump does show, says nothing of it). An id is rotated once, so
+/// each pad seals one id; opening checks the result against the successor's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SealedId(i128);
+
+impl SealedId {
+    /// `id` sealed with `rotated`, the id it replaces.
+    pub fn seal(id: &Id, rotated: &Id) -> Self {
+        Self(id.0 ^ pad(rotated))
+    }
+
+    /// The id sealed with `rotated`, if it is the session `key` names (a wrong id or a damaged
+    /// marker opens to nothing).
+    pub fn open(self, rotated: &Id, key: SessionKey) -> Option<Id> {
+        let id = Id(self.0 ^ pad(rotated));
+        (SessionKey::of(&id) == key).then_some(id)
+    }
+}
+
+impl fmt::Display for SealedId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_hex(f, self.0)
+    }
+}
+
+impl FromStr for SealedId {
+    type Err = BadSessionKey;
+
+    fn from_str(text: &str) -> Result<Self, BadSessionKey> {
+        parse_hex(text).map(Self).ok_or(BadSessionKey)
+    }
+}
+
+/// The pad [`SealedId`] XORs with: 128 bits of SHA-256 over a label and the id's bytes.
+fn pad(id: &Id) -> i128 {
+    let digest = Sha256::new()
+        .chain_update(b"session successor seal\0")
+        .chain_update(id.0.to_le_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    i128::from_le_bytes(bytes)
+}
+
+/// 128 bits as 32 hex digits, most significant first.
+fn write_hex(f: &mut fmt::Formatter<'_>, value: i128) -> fmt::Result {
+    for byte in value.to_be_bytes() {
+        write!(f, "{byte:02x}")?;
+    }
+    Ok(())
+}
+
+/// 32 hex digits back to 128 bits; `None` for anything else.
+fn parse_hex(text: &str) -> Option<i128> {
+    if text.len() != 32 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u128::from_str_radix(text, 16).ok().map(u128::cast_signed)
 }
 
 /// A salted hash of a session id for logs (never the id itself); the same as its key's
@@ -121,6 +179,22 @@ mod tests {
         for bad in [&key[1..], &format!("{key}0"), &format!("+{}", &key[1..])] {
             assert_eq!(bad.parse::<SessionKey>(), Err(BadSessionKey), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_sealed_id_opens_only_with_the_id_it_was_sealed_with() {
+        let (successor, rotated) = (Id::default(), Id::default());
+        let sealed = SealedId::seal(&successor, &rotated);
+        let key = SessionKey::of(&successor);
+        assert_eq!(sealed.open(&rotated, key), Some(successor));
+        assert_eq!(sealed.to_string().parse::<SealedId>(), Ok(sealed));
+        // Neither the seal nor the rotated id's key (which a dump shows) is the id.
+        assert_ne!(sealed.0, successor.0);
+        assert_eq!(sealed.open(&Id::default(), key), None, "a wrong id");
+        let rotated_key = SessionKey::of(&rotated).as_storage_id();
+        assert_eq!(sealed.open(&rotated_key, key), None, "the rotated id's key");
+        let damaged = SealedId(sealed.0 ^ 1);
+        assert_eq!(damaged.open(&rotated, key), None, "a damaged seal");
     }
 
     #[test]

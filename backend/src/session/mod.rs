@@ -19,15 +19,26 @@
 //!   nothing. Saves and deletes of one key are serialized on a striped lock, so the
 //!   check-then-write is atomic within the process.
 //! - **Rotation and theft detection.** Every `rotation_interval` [`AuthSession::user`] cycles
-//!   the id. The old key then holds a retired marker naming its successor. The states of a key:
+//!   the id. The old key then holds a retired marker naming its successor (its key, and its id
+//!   sealed with the old id, which only a request presenting the old id can open). The states
+//!   of a key:
 //!
 //!   ```text
 //!   (none) --create--> live --delete--> tombstone --expiry--> (none)
-//!                       |
+//!                       |                  (the whole family)
 //!                       +--rotation--> retired --grace over, id used--> tombstone (theft),
-//!                                         |                            successor too
-//!                                         +--delete (in grace)--> tombstone, successor too
+//!                       (once)            |                            the whole family
+//!                                         +--delete (in grace)--> tombstone, the whole family
 //!   ```
+//!
+//!   Rotation is single-flight: the storage decides it under the old key's lock (in Redis for
+//!   replicas) when the response saves. The first request finds the old key live, creates the
+//!   successor and retires the old key; every other request that had loaded the old record
+//!   finds it retired and is given that same successor's id (its own changes to the session
+//!   are dropped, as a read-only request's are). So one login makes one *family*: a chain of
+//!   ids, each live record and retired marker naming the key it replaced, each marker its
+//!   successor. Ending any id of it (logout, sign-out from the sessions page, theft) follows
+//!   the chain back and forth and tombstones every id, so none of the family stays valid.
 //!
 //!   Within the grace period a retired id is served its successor's data read-only (requests in
 //!   flight when the cookie changed still work, and cannot set the old cookie again). After it,
@@ -268,14 +279,14 @@ impl AuthSession {
             self.session.insert(CLIENT, &self.client()).await?;
         }
         if rotate && let Some(id) = self.session.id() {
-            // The new id is chosen when the response saves the session; the session storage then
-            // retires the old key (see the module doc).
-            let old = SessionKey::of(&id);
+            // The new id is chosen when the response saves the session: the session storage then
+            // retires the old id, or gives the successor another request already made for it
+            // (see the module doc). The old id stays in this request's memory only.
             self.session.insert(ROTATED_AT, now).await?;
             self.session
-                .insert(hashed::ROTATED_FROM, old.to_string())
+                .insert(hashed::ROTATED_FROM, id.to_string())
                 .await?;
-            hashed::rotating(old, self.session.cycle_id()).await?;
+            hashed::rotating(SessionKey::of(&id), self.session.cycle_id()).await?;
         }
         Ok(Some(user))
     }
@@ -451,7 +462,9 @@ impl AuthSession {
     /// The key this request's rotation replaces, until the response stores the new id.
     async fn pending_rotation(&self) -> Result<Option<SessionKey>, SessionError> {
         let old = self.get::<String>(hashed::ROTATED_FROM).await?;
-        Ok(old.and_then(|key| key.parse().ok()))
+        Ok(old
+            .and_then(|id| id.parse::<tower_sessions::session::Id>().ok())
+            .map(|id| SessionKey::of(&id)))
     }
 
     /// Ends the session this request started rotating: a login or logout in the same request drops
