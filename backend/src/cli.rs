@@ -5,7 +5,8 @@ use crate::session::SessionPolicy;
 use crate::stack::DEFAULT_FUSIONAUTH_TIMEOUT;
 use crate::stack::{FusionAuth, Stack, StackConfig, demo};
 use crate::web::{
-    DEFAULT_REVALIDATE_INTERVAL, Limit, LoginLimits, SessionBackend, SiteConfig, TrustedProxies,
+    DEFAULT_RECHECK_TIMEOUT, DEFAULT_REVALIDATE_INTERVAL, Limit, LoginLimits, SessionBackend,
+    SiteConfig, TrustedProxies,
 };
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
@@ -155,6 +156,12 @@ pub struct ServeArgs {
     /// turns it off).
     #[arg(long, env = "REVALIDATE_INTERVAL", default_value = DEFAULT_REVALIDATE_INTERVAL, value_parser = parse_duration)]
     pub revalidate_interval: Duration,
+
+    /// How long a revalidation waits for FusionAuth. It runs in the background (the page is
+    /// served from the session meanwhile); one that times out is retried 30 s later, and the
+    /// session goes on (e.g. 2s; more than zero).
+    #[arg(long, env = "RECHECK_TIMEOUT", default_value = DEFAULT_RECHECK_TIMEOUT, value_parser = parse_duration)]
+    pub recheck_timeout: Duration,
 }
 
 impl ServeArgs {
@@ -178,6 +185,12 @@ impl ServeArgs {
         };
         if self.idle_timeout.is_zero() || self.absolute_timeout.is_zero() {
             anyhow::bail!("session timeouts must be at least one second");
+        }
+        if self.recheck_timeout.is_zero() {
+            anyhow::bail!(
+                "--recheck-timeout must be more than zero (it bounds each revalidation; \
+                 --revalidate-interval 0 turns revalidation off)"
+            );
         }
         let server_timing = self.server_timing.unwrap_or(self.fusionauth_url.is_none());
         let policy = SessionPolicy {
@@ -235,6 +248,7 @@ impl ServeArgs {
                 trusted_proxies: trusted_proxies.clone(),
                 refusal_floor: self.login_refusal_floor,
                 revalidate_interval: self.revalidate_interval,
+                recheck_timeout: self.recheck_timeout,
             })
         };
         Ok(StackConfig {

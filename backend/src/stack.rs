@@ -6,7 +6,8 @@ use crate::identity::{IdentityConfig, IdentityServer};
 pub use crate::session::SessionPolicy;
 use crate::session::default_duration;
 use crate::web::{
-    DEFAULT_REVALIDATE_INTERVAL, LoginLimits, SessionBackend, SiteConfig, TrustedProxies, WebServer,
+    DEFAULT_RECHECK_TIMEOUT, DEFAULT_REVALIDATE_INTERVAL, LoginLimits, SessionBackend, SiteConfig,
+    TrustedProxies, WebServer,
 };
 use secrecy::SecretString;
 use shared::site::Site;
@@ -101,6 +102,7 @@ impl StackConfig {
             trusted_proxies: TrustedProxies::default(),
             refusal_floor: Duration::ZERO,
             revalidate_interval: default_duration(DEFAULT_REVALIDATE_INTERVAL),
+            recheck_timeout: default_duration(DEFAULT_RECHECK_TIMEOUT),
         };
         Self {
             fusionauth: FusionAuth::Embedded(IdentityConfig::ephemeral()),

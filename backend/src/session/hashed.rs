@@ -6,7 +6,7 @@
 use super::index::{Entry, SessionIndex, SessionInfo};
 use super::key::SessionKey;
 use super::lock::{Guard, Locks};
-use super::{CLIENT, ClientInfo, SessionPolicy, SessionUser, USER};
+use super::{CLIENT, ClientInfo, REVALIDATE_AT, SessionPolicy, SessionUser, USER};
 use crate::clock::{millis, now_ms};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -24,12 +24,22 @@ pub(super) const READ_ONLY: &str = "__read_only";
 /// Set on the record served for an id whose session was ended as stolen: [`super::AuthSession`]
 /// replaces it with an anonymous session that carries the notice.
 pub(super) const ENDED_AS_STOLEN: &str = "__ended_as_stolen";
+/// Set on the record served for an id whose session was ended from outside any request of it
+/// (a background revalidation): the notice for the login page. [`super::AuthSession`] replaces
+/// it with an anonymous session that carries the notice, as for [`ENDED_AS_STOLEN`].
+pub(super) const ENDED_WITH_NOTICE: &str = "__ended_with_notice";
 /// Put by [`super::AuthSession`] on a record whose id it is rotating: the key it had before. The
 /// storage takes it off and retires that key when the new record is created.
 pub(super) const ROTATED_FROM: &str = "__rotated_from";
 
 /// The keys above: never stored in a live record.
-const RESERVED: [&str; 4] = [MARKER, READ_ONLY, ENDED_AS_STOLEN, ROTATED_FROM];
+const RESERVED: [&str; 5] = [
+    MARKER,
+    READ_ONLY,
+    ENDED_AS_STOLEN,
+    ENDED_WITH_NOTICE,
+    ROTATED_FROM,
+];
 /// How many retired ids are followed to the live one (rotations within one grace period).
 const MAX_CHAIN: usize = 8;
 
@@ -41,6 +51,10 @@ enum Marker {
     Tombstone {
         /// Ended because a retired id was used after its grace period.
         theft: bool,
+        /// Why it ended, for the login page of the browser that comes back with the id (absent
+        /// in tombstones written before it existed, and when the browser itself ended it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notice: Option<String>,
     },
     /// The id was rotated; `successor` is the new key.
     Retired {
@@ -52,8 +66,31 @@ enum Marker {
 /// A key's state in the inner storage.
 enum Stored {
     Live(Record),
-    Tombstone { theft: bool },
+    Tombstone { theft: bool, notice: Option<String> },
     Retired { successor: SessionKey, at_ms: i64 },
+}
+
+/// How a session is ended: what its tombstones tell a later request that presents its id.
+#[derive(Clone, Copy, Debug)]
+enum Ending<'a> {
+    /// Nothing to tell (logout, sign-out from another session): the id is simply unknown.
+    Quietly,
+    /// Ended as stolen: the next request gets the theft notice.
+    AsStolen,
+    /// Ended from outside the browser's requests: the next request gets this notice.
+    WithNotice(&'a str),
+}
+
+impl Ending<'_> {
+    fn tombstone(self) -> Marker {
+        Marker::Tombstone {
+            theft: matches!(self, Self::AsStolen),
+            notice: match self {
+                Self::WithNotice(notice) => Some(notice.to_owned()),
+                Self::Quietly | Self::AsStolen => None,
+            },
+        }
+    }
 }
 
 tokio::task_local! {
@@ -133,7 +170,7 @@ impl<S: SessionStore> HashedSessions<S> {
             .iter()
             .any(|(k, _)| *k == key);
         if owned {
-            self.end(key, false).await?;
+            self.end(key, Ending::Quietly).await?;
             tracing::info!(session = %key.log_id(), user = %user_id, "session ended from another session");
         }
         Ok(owned)
@@ -149,7 +186,7 @@ impl<S: SessionStore> HashedSessions<S> {
         let mut ended = 0;
         for (key, _) in self.shared.index.of_user(user_id, now_ms()).await? {
             if Some(key) != except {
-                self.end(key, false).await?;
+                self.end(key, Ending::Quietly).await?;
                 ended += 1;
             }
         }
@@ -159,7 +196,54 @@ impl<S: SessionStore> HashedSessions<S> {
 
     /// Ends the session at `key` (and the successors a retired key leads to).
     pub(super) async fn end_key(&self, key: SessionKey) -> session_store::Result<()> {
-        self.end(key, false).await.map(drop)
+        self.end(key, Ending::Quietly).await.map(drop)
+    }
+
+    /// Ends the session at `key` (and the successors a retired key leads to) from outside its
+    /// requests, leaving `notice` for the login page of the browser that comes back with either
+    /// id. Returns the user of the live session it ended; `None` when it had ended already
+    /// (its tombstone is kept as it was).
+    pub async fn end_with_notice(
+        &self,
+        key: SessionKey,
+        notice: &str,
+    ) -> session_store::Result<Option<String>> {
+        self.end(key, Ending::WithNotice(notice)).await
+    }
+
+    /// Schedules the next identity-server check of the session at `key` `after` from now, from
+    /// outside its requests (a background revalidation). A key rotated meanwhile leads to its
+    /// successor, which gets it. False when the session ended meanwhile: nothing is written,
+    /// so an ended session is never brought back.
+    pub async fn revalidate_at(
+        &self,
+        key: SessionKey,
+        after: Duration,
+    ) -> session_store::Result<bool> {
+        let at = now_ms().saturating_add(millis(after));
+        self.update_live(key, |data| {
+            data.insert(REVALIDATE_AT.to_owned(), at.into());
+        })
+        .await
+    }
+
+    /// Applies `change` to the data of the live session `key` leads to (itself, or its successor
+    /// after rotations), under that session's lock; false when there is none.
+    async fn update_live(
+        &self,
+        key: SessionKey,
+        change: impl FnOnce(&mut std::collections::HashMap<String, serde_json::Value>),
+    ) -> session_store::Result<bool> {
+        let Some((live, _)) = self.live(key).await? else {
+            return Ok(false);
+        };
+        let _guard = self.lock(live).await?;
+        // Read again under the lock: it may have ended (or been rotated) since.
+        let Some(Stored::Live(mut record)) = self.read(live).await? else {
+            return Ok(false);
+        };
+        change(&mut record.data);
+        self.write_live(live, &record, false).await
     }
 
     async fn lock(&self, key: SessionKey) -> session_store::Result<Guard<'_>> {
@@ -182,11 +266,17 @@ impl<S: SessionStore> HashedSessions<S> {
                     successor,
                     at_ms: retired_at_ms,
                 },
-                Err(_) => Stored::Tombstone { theft: false },
+                Err(_) => Stored::Tombstone {
+                    theft: false,
+                    notice: None,
+                },
             },
-            Ok(Marker::Tombstone { theft }) => Stored::Tombstone { theft },
+            Ok(Marker::Tombstone { theft, notice }) => Stored::Tombstone { theft, notice },
             // A marker this version cannot read: the session is over (fail closed).
-            Err(_) => Stored::Tombstone { theft: false },
+            Err(_) => Stored::Tombstone {
+                theft: false,
+                notice: None,
+            },
         }))
     }
 
@@ -250,7 +340,11 @@ impl<S: SessionStore> HashedSessions<S> {
 
     /// Ends the session at `key`: a tombstone there and at every successor a retired id leads
     /// to. Returns the user of the live session it ended, if any.
-    async fn end(&self, mut key: SessionKey, theft: bool) -> session_store::Result<Option<String>> {
+    async fn end(
+        &self,
+        mut key: SessionKey,
+        how: Ending<'_>,
+    ) -> session_store::Result<Option<String>> {
         let mut user = None;
         for _ in 0..MAX_CHAIN {
             let _guard = self.lock(key).await?;
@@ -259,9 +353,8 @@ impl<S: SessionStore> HashedSessions<S> {
                 Some(Stored::Live(record)) => (None, index_entry(&record).map(|e| e.user_id)),
                 Some(Stored::Retired { successor, .. }) => (Some(successor), None),
             };
-            let tombstone = Marker::Tombstone { theft };
             let ttl = self.shared.policy.idle_timeout;
-            self.write_marker(key, tombstone, ttl, ended.as_deref())
+            self.write_marker(key, how.tombstone(), ttl, ended.as_deref())
                 .await?;
             user = user.or(ended);
             match next {
@@ -272,11 +365,15 @@ impl<S: SessionStore> HashedSessions<S> {
         Ok(user)
     }
 
-    /// The live record a retired id leads to, following rotations within the grace period.
-    async fn successor(&self, mut key: SessionKey) -> session_store::Result<Option<Record>> {
+    /// The live session `key` leads to (itself, or the successor of a retired id, following
+    /// rotations), with its key.
+    async fn live(
+        &self,
+        mut key: SessionKey,
+    ) -> session_store::Result<Option<(SessionKey, Record)>> {
         for _ in 0..MAX_CHAIN {
             match self.read(key).await? {
-                Some(Stored::Live(record)) => return Ok(Some(record)),
+                Some(Stored::Live(record)) => return Ok(Some((key, record))),
                 Some(Stored::Retired { successor, .. }) => key = successor,
                 None | Some(Stored::Tombstone { .. }) => return Ok(None),
             }
@@ -309,7 +406,7 @@ impl<S: SessionStore> HashedSessions<S> {
             }
         }
         tracing::info!(previous_session = %old.log_id(), session = %new.log_id(), "session ended while its id was rotated; the new id ends too");
-        self.end(new, false).await.map(drop)
+        self.end(new, Ending::Quietly).await.map(drop)
     }
 }
 
@@ -359,20 +456,28 @@ impl<S: SessionStore> SessionStore for HashedSessions<S> {
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let key = SessionKey::of(id);
         let record = match self.read(key).await? {
-            None | Some(Stored::Tombstone { theft: false }) => return Ok(None),
+            None
+            | Some(Stored::Tombstone {
+                theft: false,
+                notice: None,
+            }) => return Ok(None),
             Some(Stored::Live(record)) => record,
-            Some(Stored::Tombstone { theft: true }) => ended_as_stolen(),
+            Some(Stored::Tombstone { theft: true, .. }) => ended_as_stolen(),
+            Some(Stored::Tombstone {
+                notice: Some(notice),
+                ..
+            }) => ended_with_notice(notice),
             Some(Stored::Retired { successor, at_ms })
                 if now_ms().saturating_sub(at_ms) <= millis(self.shared.policy.rotation_grace) =>
             {
-                let Some(mut record) = self.successor(successor).await? else {
+                let Some((_, mut record)) = self.live(successor).await? else {
                     return Ok(None);
                 };
                 record.data.insert(READ_ONLY.to_owned(), true.into());
                 record
             }
             Some(Stored::Retired { successor, .. }) => {
-                let user = self.end(key, true).await?;
+                let user = self.end(key, Ending::AsStolen).await?;
                 tracing::warn!(
                     session = %key.log_id(),
                     successor = %successor.log_id(),
@@ -393,7 +498,7 @@ impl<S: SessionStore> SessionStore for HashedSessions<S> {
         {
             return Ok(());
         }
-        self.end(key, false).await.map(drop)
+        self.end(key, Ending::Quietly).await.map(drop)
     }
 }
 
@@ -402,6 +507,15 @@ fn ended_as_stolen() -> Record {
     Record {
         id: Id::default(),
         data: [(ENDED_AS_STOLEN.to_owned(), true.into())].into(),
+        expiry_date: OffsetDateTime::now_utc() + Duration::from_secs(60),
+    }
+}
+
+/// The record served for an id whose session was ended with `notice`.
+fn ended_with_notice(notice: String) -> Record {
+    Record {
+        id: Id::default(),
+        data: [(ENDED_WITH_NOTICE.to_owned(), notice.into())].into(),
         expiry_date: OffsetDateTime::now_utc() + Duration::from_secs(60),
     }
 }

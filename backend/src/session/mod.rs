@@ -462,18 +462,27 @@ impl AuthSession {
         Ok(())
     }
 
+    /// The notice of a session the storage says was ended while this browser was away.
+    async fn ended_notice(&self) -> Result<Option<String>, SessionError> {
+        if self.get_raw(hashed::ENDED_AS_STOLEN).await?.is_some() {
+            return Ok(Some(THEFT_NOTICE.to_owned()));
+        }
+        Ok(self.get::<String>(hashed::ENDED_WITH_NOTICE).await?)
+    }
+
     async fn get_raw(&self, key: &str) -> Result<Option<serde_json::Value>, SessionError> {
         Ok(self.session.get_value(key).await?)
     }
 
     /// Deals with what the session storage marked on the record, then says whether it may be
-    /// written. A session ended as stolen becomes a new anonymous one holding the notice for the
-    /// login page (a fresh id: the old one is a tombstone).
+    /// written. A session ended as stolen, or ended with a notice by a background check, becomes
+    /// a new anonymous one holding the notice for the login page (a fresh id: the old one is a
+    /// tombstone).
     async fn mode(&self) -> Result<Mode, SessionError> {
-        if self.get_raw(hashed::ENDED_AS_STOLEN).await?.is_some() {
+        if let Some(notice) = self.ended_notice().await? {
             self.session.clear().await;
             self.session.cycle_id().await?;
-            self.session.insert(FLASH, THEFT_NOTICE).await?;
+            self.session.insert(FLASH, notice).await?;
             return Ok(Mode::Writable);
         }
         Ok(match self.get_raw(hashed::READ_ONLY).await? {

@@ -7,6 +7,7 @@ mod client_ip;
 mod error;
 mod guard;
 mod home;
+mod in_flight;
 mod layers;
 mod login;
 mod logout;
@@ -50,6 +51,11 @@ use uuid::Uuid;
 /// How often a session's user is checked with FusionAuth unless configured, as `backend serve
 /// --revalidate-interval` spells it.
 pub const DEFAULT_REVALIDATE_INTERVAL: &str = "5m";
+
+/// How long a background revalidation waits for FusionAuth unless configured, as `backend serve
+/// --recheck-timeout` spells it: shorter than `--fusionauth-timeout`, since a check that does not
+/// come back is simply tried again later.
+pub const DEFAULT_RECHECK_TIMEOUT: &str = "2s";
 
 /// Where sessions are kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,6 +106,9 @@ pub struct SiteConfig {
     /// How often a session's user is checked with FusionAuth (locked, expired, deregistered,
     /// password changed: the session ends); zero: never. See `revalidate`.
     pub revalidate_interval: Duration,
+    /// How long a revalidation (run in the background) waits for FusionAuth before it counts
+    /// as unreachable; more than zero.
+    pub recheck_timeout: Duration,
 }
 
 /// Everything a handler needs, shared.
@@ -127,6 +136,12 @@ pub struct SiteInner {
     pub refusals: refusals::Refusals,
     /// How often sessions are checked with FusionAuth (zero: never).
     pub revalidate_interval: Duration,
+    /// How long a background check waits for FusionAuth.
+    pub recheck_timeout: Duration,
+    /// The site's session storage, for background checks that outlive the request.
+    pub sessions: session::SiteSessions,
+    /// The sessions with a background check under way (one each).
+    pub rechecks: in_flight::InFlight<session::SessionKey>,
 }
 
 impl std::ops::Deref for SiteState {
@@ -241,6 +256,9 @@ impl WebServer {
             refusal_timing: refusal_timing::RefusalTiming::new(config.refusal_floor),
             refusals: refusals::Refusals::default(),
             revalidate_interval: config.revalidate_interval,
+            recheck_timeout: config.recheck_timeout,
+            sessions: site_sessions.clone(),
+            rechecks: in_flight::InFlight::default(),
         }));
         let forget_idle_limits = spawn_forget_idle_limits(state.clone());
         let https = state.is_https();
