@@ -818,6 +818,79 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_session_ended_with_a_notice_tells_both_ids_and_refuses_saves() {
+        let sessions = hashed(MemoryStore::default());
+        let old = create(&sessions, record("u")).await;
+        let new = rotate(&sessions, old, "u").await;
+        let ended = sessions
+            .end_with_notice(SessionKey::of(&old), "locked")
+            .await
+            .unwrap();
+        assert_eq!(ended.as_deref(), Some("u"));
+        for id in [old, new] {
+            let served = sessions.load(&id).await.unwrap().unwrap();
+            assert_eq!(served.data.len(), 1, "{served:?}");
+            assert_eq!(served.data[ENDED_WITH_NOTICE], "locked");
+        }
+        assert!(sessions.sessions_of("u", None).await.unwrap().is_empty());
+        // A request that loaded the session before saves after: refused.
+        let mut late = record("u");
+        late.id = new;
+        sessions.save(&late).await.unwrap();
+        assert_eq!(
+            sessions.load(&new).await.unwrap().unwrap().data[ENDED_WITH_NOTICE],
+            "locked"
+        );
+        // A session that had ended already keeps its own (quiet) tombstone.
+        let logged_out = create(&sessions, record("u")).await;
+        sessions.delete(&logged_out).await.unwrap();
+        let key = SessionKey::of(&logged_out);
+        assert_eq!(sessions.end_with_notice(key, "locked").await.unwrap(), None);
+        assert!(sessions.load(&logged_out).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_background_revalidation_time_goes_to_the_live_session_and_never_revives_one() {
+        let sessions = hashed(MemoryStore::default());
+        let next_check = |record: &Record| record.data.get(REVALIDATE_AT).cloned();
+        let old = create(&sessions, record("u")).await;
+        let key = SessionKey::of(&old);
+        assert!(
+            sessions
+                .revalidate_at(key, Duration::from_secs(60))
+                .await
+                .unwrap()
+        );
+        let at = next_check(&sessions.load(&old).await.unwrap().unwrap()).unwrap();
+        assert!(at.as_i64().unwrap() >= now_ms() + 59_000, "{at}");
+        // Rotated meanwhile: the successor gets it.
+        let new = rotate(&sessions, old, "u").await;
+        assert!(
+            sessions
+                .revalidate_at(key, Duration::from_secs(60))
+                .await
+                .unwrap()
+        );
+        assert!(next_check(&sessions.load(&new).await.unwrap().unwrap()).is_some());
+        // Ended meanwhile: nothing is written, the session stays ended.
+        sessions.delete(&new).await.unwrap();
+        assert!(
+            !sessions
+                .revalidate_at(key, Duration::from_secs(60))
+                .await
+                .unwrap()
+        );
+        assert!(sessions.load(&new).await.unwrap().is_none());
+        assert!(sessions.load(&old).await.unwrap().is_none());
+        assert!(
+            !sessions
+                .revalidate_at(SessionKey::of(&Id::default()), Duration::ZERO)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
     async fn ending_a_retired_key_ends_the_session_it_was_rotated_into() {
         let sessions = hashed(MemoryStore::default());
         let old = create(&sessions, record("u")).await;
