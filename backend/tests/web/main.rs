@@ -11,6 +11,7 @@ mod limits;
 mod logs;
 mod outcomes;
 mod replicas;
+mod revalidation;
 mod security;
 mod sessions;
 mod sign_out;
