@@ -17,7 +17,10 @@
 //!   timeout, longer than any request), a save is refused unless the key holds a live record
 //!   (tombstoned, retired or expired: skipped, logged at debug), and a load of a tombstone is
 //!   nothing. Saves and deletes of one key are serialized on a striped lock, so the
-//!   check-then-write is atomic within the process.
+//!   check-then-write is atomic within the process. A session ended from outside its requests
+//!   (a background revalidation, [`HashedSessions::end_with_notice`]) leaves the reason in its
+//!   tombstones: the browser's next request gets a new anonymous session holding it for the
+//!   login page, as after a theft.
 //! - **Rotation and theft detection.** Every `rotation_interval` [`AuthSession::user`] cycles
 //!   the id. The old key then holds a retired marker naming its successor. The states of a key:
 //!
