@@ -508,6 +508,25 @@ mod tests {
     }
 
     #[test]
+    fn the_recheck_timeout_comes_from_its_flag_and_is_never_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().to_str().unwrap();
+        let defaults = serve_config(data_dir, &[]);
+        assert_eq!(defaults.store.recheck_timeout, Duration::from_secs(2));
+        let set = serve_config(data_dir, &["--recheck-timeout", "500ms"]);
+        assert_eq!(set.store.recheck_timeout, Duration::from_millis(500));
+        assert_eq!(set.forums.recheck_timeout, Duration::from_millis(500));
+        let error = serve_args(&["--data-dir", data_dir, "--recheck-timeout", "0"])
+            .config()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("--recheck-timeout must be more than zero"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn a_postgres_database_holds_every_part_and_sqlite_stays_the_default() {
         let dir = tempfile::tempdir().unwrap();
         let data_dir = dir.path().to_str().unwrap();

@@ -470,7 +470,7 @@ impl AuthSession {
         if self.get_raw(hashed::ENDED_AS_STOLEN).await?.is_some() {
             return Ok(Some(THEFT_NOTICE.to_owned()));
         }
-        Ok(self.get::<String>(hashed::ENDED_WITH_NOTICE).await?)
+        self.get::<String>(hashed::ENDED_WITH_NOTICE).await
     }
 
     async fn get_raw(&self, key: &str) -> Result<Option<serde_json::Value>, SessionError> {
