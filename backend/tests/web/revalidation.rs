@@ -3,14 +3,17 @@
 //! does; its requests start one check between them; the check's verdict applies from the next
 //! request. The sign-out outcomes of each verdict are in `sign_out.rs`.
 
-use crate::app::TestApp;
+use crate::app::{TestApp, sqlite_sessions};
 use crate::logs::Logs;
+use crate::replicas::redis_sessions;
+use crate::sign_out::patch_alice;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use backend::identity::{IdentityConfig, IdentityServer};
 use backend::stack::{FusionAuth, StackConfig};
+use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -190,4 +193,44 @@ async fn a_frozen_fusionauth_holds_up_no_page_and_is_asked_once_per_check() {
         front.lookups() == 2
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_locked_user_is_served_the_due_page_then_signed_out_with_the_notice_on_every_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = [
+        ("memory", StackConfig::ephemeral()),
+        (
+            "sqlite",
+            sqlite_sessions(StackConfig::ephemeral(), &dir.path().join("store.db")),
+        ),
+        ("redis", {
+            let mut config = StackConfig::ephemeral();
+            config.store.sessions = redis_sessions();
+            config
+        }),
+    ];
+    for (store, mut config) in stores {
+        config.store.revalidate_interval = Duration::from_millis(1);
+        let app = TestApp::spawn_with(config).await;
+        let browser = app.browser();
+        browser
+            .login(&app.store("/"), ALICE, "password")
+            .await
+            .assert_redirect_to(CART);
+        patch_alice(&app, json!({ "active": false })).await;
+
+        // The page that finds the session due is served from it; the check it starts ends it.
+        let due = browser.get(&app.store(CART)).await;
+        assert_eq!(due.status, StatusCode::OK, "{store}: {due:?}");
+        let mut next = browser.get(&app.store(CART)).await;
+        eventually(store, async || {
+            next = browser.get(&app.store(CART)).await;
+            next.status != StatusCode::OK
+        })
+        .await;
+        next.assert_redirect_to("/login?next=/shopping-cart");
+        let login = browser.get(&app.store("/login?next=/shopping-cart")).await;
+        login.assert_shows(store, &["your account has been locked", "Log in to"]);
+    }
 }

@@ -270,7 +270,8 @@ async fn admin(app: &TestApp, method: reqwest::Method, path: &str, body: Option<
     assert_eq!(response.status(), StatusCode::OK, "{path}");
 }
 
-async fn patch_alice(app: &TestApp, user: Value) {
+/// Changes Alice at the identity server (`PATCH /api/user/{id}`), as an administrator would.
+pub async fn patch_alice(app: &TestApp, user: Value) {
     let path = format!("/api/user/{}", demo::ALICE_ID);
     admin(
         app,
