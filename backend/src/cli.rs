@@ -5,7 +5,8 @@ use crate::session::SessionPolicy;
 use crate::stack::DEFAULT_FUSIONAUTH_TIMEOUT;
 use crate::stack::{FusionAuth, Stack, StackConfig, demo};
 use crate::web::{
-    DEFAULT_REVALIDATE_INTERVAL, Limit, LoginLimits, SessionBackend, SiteConfig, TrustedProxies,
+    DEFAULT_RECHECK_TIMEOUT, DEFAULT_REVALIDATE_INTERVAL, Limit, LoginLimits, SessionBackend,
+    SiteConfig, TrustedProxies,
 };
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
@@ -160,6 +161,12 @@ pub struct ServeArgs {
     /// turns it off).
     #[arg(long, env = "REVALIDATE_INTERVAL", default_value = DEFAULT_REVALIDATE_INTERVAL, value_parser = parse_duration)]
     pub revalidate_interval: Duration,
+
+    /// How long a revalidation waits for FusionAuth. It runs in the background (the page is
+    /// served from the session meanwhile); one that times out is retried 30 s later, and the
+    /// session goes on (e.g. 2s; more than zero).
+    #[arg(long, env = "RECHECK_TIMEOUT", default_value = DEFAULT_RECHECK_TIMEOUT, value_parser = parse_duration)]
+    pub recheck_timeout: Duration,
 }
 
 impl ServeArgs {
@@ -188,6 +195,12 @@ impl ServeArgs {
         };
         if self.idle_timeout.is_zero() || self.absolute_timeout.is_zero() {
             anyhow::bail!("session timeouts must be at least one second");
+        }
+        if self.recheck_timeout.is_zero() {
+            anyhow::bail!(
+                "--recheck-timeout must be more than zero (it bounds each revalidation; \
+                 --revalidate-interval 0 turns revalidation off)"
+            );
         }
         let server_timing = self.server_timing.unwrap_or(self.fusionauth_url.is_none());
         let policy = SessionPolicy {
@@ -246,6 +259,7 @@ impl ServeArgs {
                 refusal_floor: self.login_refusal_floor,
                 revalidate_interval: self.revalidate_interval,
                 server: server.clone(),
+                recheck_timeout: self.recheck_timeout,
             })
         };
         Ok(StackConfig {
@@ -516,6 +530,25 @@ mod tests {
             Cli::try_parse_from(["backend", "serve", "--trusted-proxy", "proxy.example"]).is_err()
         );
         assert!(Cli::try_parse_from(["backend", "serve", "--login-rate-ip", "many"]).is_err());
+    }
+
+    #[test]
+    fn the_recheck_timeout_comes_from_its_flag_and_is_never_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().to_str().unwrap();
+        let defaults = serve_config(data_dir, &[]);
+        assert_eq!(defaults.store.recheck_timeout, Duration::from_secs(2));
+        let set = serve_config(data_dir, &["--recheck-timeout", "500ms"]);
+        assert_eq!(set.store.recheck_timeout, Duration::from_millis(500));
+        assert_eq!(set.forums.recheck_timeout, Duration::from_millis(500));
+        let error = serve_args(&["--data-dir", data_dir, "--recheck-timeout", "0"])
+            .config()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("--recheck-timeout must be more than zero"),
+            "{error}"
+        );
     }
 
     #[test]

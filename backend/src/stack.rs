@@ -7,7 +7,8 @@ use crate::server::ServerLimits;
 pub use crate::session::SessionPolicy;
 use crate::session::default_duration;
 use crate::web::{
-    DEFAULT_REVALIDATE_INTERVAL, LoginLimits, SessionBackend, SiteConfig, TrustedProxies, WebServer,
+    DEFAULT_RECHECK_TIMEOUT, DEFAULT_REVALIDATE_INTERVAL, LoginLimits, SessionBackend, SiteConfig,
+    TrustedProxies, WebServer,
 };
 use secrecy::SecretString;
 use shared::site::Site;
@@ -105,6 +106,7 @@ impl StackConfig {
             refusal_floor: Duration::ZERO,
             revalidate_interval: default_duration(DEFAULT_REVALIDATE_INTERVAL),
             server: server.clone(),
+            recheck_timeout: default_duration(DEFAULT_RECHECK_TIMEOUT),
         };
         Self {
             fusionauth: FusionAuth::Embedded(IdentityConfig {

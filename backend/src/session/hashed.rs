@@ -5,13 +5,13 @@
 //! whole family (every id rotation gave it) at once, and keeps the per-user index. See the module
 //! doc of [`super`] for why.
 
-use super::index::{Entry, SessionIndex, SessionInfo};
+use super::index::{SessionIndex, SessionInfo};
 use super::key::{SealedId, SessionKey};
 use super::lock::{Guard, Locks};
-use super::{CLIENT, ClientInfo, SessionPolicy, SessionUser, USER};
+use super::stored::{Ending, Marker, Stored, ended_as_stolen, ended_with_notice, index_entry};
+use super::{REVALIDATE_AT, SessionPolicy};
 use crate::clock::{millis, now_ms};
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -26,19 +26,24 @@ pub(super) const READ_ONLY: &str = "__read_only";
 /// Set on the record served for an id whose session was ended as stolen: [`super::AuthSession`]
 /// replaces it with an anonymous session that carries the notice.
 pub(super) const ENDED_AS_STOLEN: &str = "__ended_as_stolen";
+/// Set on the record served for an id whose session was ended from outside any request of it
+/// (a background revalidation): the notice for the login page. [`super::AuthSession`] replaces
+/// it with an anonymous session that carries the notice, as for [`ENDED_AS_STOLEN`].
+pub(super) const ENDED_WITH_NOTICE: &str = "__ended_with_notice";
 /// Put by [`super::AuthSession`] on a record whose id it is rotating: the id it had before (only
 /// ever in memory). The storage takes it off when the new record is to be created, and either
 /// retires that id or, if another request rotated it first, hands out the same successor.
 pub(super) const ROTATED_FROM: &str = "__rotated_from";
 /// Where a live record keeps the key it was rotated from, so that ending the session can find the
 /// retired ids of its family. Written by this storage only, never served.
-const PREDECESSOR: &str = "__predecessor";
+pub(super) const PREDECESSOR: &str = "__predecessor";
 
 /// The keys above: never in a live record as a handler sees it.
-const RESERVED: [&str; 5] = [
+const RESERVED: [&str; 6] = [
     MARKER,
     READ_ONLY,
     ENDED_AS_STOLEN,
+    ENDED_WITH_NOTICE,
     ROTATED_FROM,
     PREDECESSOR,
 ];
@@ -48,56 +53,6 @@ const MAX_CHAIN: usize = 8;
 /// rotation interval (48 in the default absolute timeout); an id older than this stays a retired
 /// marker, which can only end a session, never serve one.
 const MAX_FAMILY: usize = 256;
-
-/// What a marker record says.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum Marker {
-    /// The session ended (logout, login over it, sign-out elsewhere, theft).
-    Tombstone {
-        /// Ended because a retired id was used after its grace period.
-        theft: bool,
-    },
-    /// The id was rotated; `successor` is the new key.
-    Retired {
-        successor: String,
-        retired_at_ms: i64,
-        /// The successor's id, sealed with this one ([`SealedId`]); absent in markers written
-        /// before rotation was single-flight.
-        #[serde(default)]
-        sealed_successor: Option<String>,
-        /// The key this one was rotated from, if any: the family goes on backwards.
-        #[serde(default)]
-        predecessor: Option<String>,
-    },
-}
-
-/// A key's state in the inner storage.
-enum Stored {
-    Live {
-        record: Record,
-        predecessor: Option<SessionKey>,
-    },
-    Tombstone {
-        theft: bool,
-    },
-    Retired {
-        successor: SessionKey,
-        at_ms: i64,
-        sealed: Option<SealedId>,
-        predecessor: Option<SessionKey>,
-    },
-}
-
-impl Stored {
-    /// The key this one was rotated from, if it is a live or retired id of a family.
-    fn predecessor(&self) -> Option<SessionKey> {
-        match self {
-            Self::Live { predecessor, .. } | Self::Retired { predecessor, .. } => *predecessor,
-            Self::Tombstone { .. } => None,
-        }
-    }
-}
 
 tokio::task_local! {
     /// The key whose id is being rotated by this task: its delete (from `Session::cycle_id`) is
@@ -176,7 +131,7 @@ impl<S: SessionStore> HashedSessions<S> {
             .iter()
             .any(|(k, _)| *k == key);
         if owned {
-            self.end(key, false).await?;
+            self.end(key, Ending::Quietly).await?;
             tracing::info!(session = %key.log_id(), user = %user_id, "session ended from another session");
         }
         Ok(owned)
@@ -192,7 +147,7 @@ impl<S: SessionStore> HashedSessions<S> {
         let mut ended = 0;
         for (key, _) in self.shared.index.of_user(user_id, now_ms()).await? {
             if Some(key) != except {
-                self.end(key, false).await?;
+                self.end(key, Ending::Quietly).await?;
                 ended += 1;
             }
         }
@@ -202,7 +157,45 @@ impl<S: SessionStore> HashedSessions<S> {
 
     /// Ends the session at `key` (and the successors a retired key leads to).
     pub(super) async fn end_key(&self, key: SessionKey) -> session_store::Result<()> {
-        self.end(key, false).await.map(drop)
+        self.end(key, Ending::Quietly).await.map(drop)
+    }
+
+    /// Ends the session at `key` and its whole family from outside its requests, leaving
+    /// `notice` for the login page of the browser that comes back with any of its ids. Returns
+    /// the user of the live session it ended; `None` when it had ended already (its tombstone is
+    /// kept as it was).
+    pub async fn end_with_notice(
+        &self,
+        key: SessionKey,
+        notice: &str,
+    ) -> session_store::Result<Option<String>> {
+        self.end(key, Ending::WithNotice(notice)).await
+    }
+
+    /// Schedules the next identity-server check of the session at `key` `after` from now, from
+    /// outside its requests (a background revalidation). A key rotated meanwhile leads to its
+    /// successor, which gets it. False when the session ended meanwhile: nothing is written,
+    /// so an ended session is never brought back.
+    pub async fn revalidate_at(
+        &self,
+        key: SessionKey,
+        after: Duration,
+    ) -> session_store::Result<bool> {
+        let Some((live, _)) = self.live(key).await? else {
+            return Ok(false);
+        };
+        let _guard = self.lock(live).await?;
+        // Read again under the lock: it may have ended (or been rotated) since.
+        let Some(Stored::Live {
+            mut record,
+            predecessor,
+        }) = self.read(live).await?
+        else {
+            return Ok(false);
+        };
+        let at = now_ms().saturating_add(millis(after));
+        record.data.insert(REVALIDATE_AT.to_owned(), at.into());
+        self.write_live(live, &record, false, predecessor).await
     }
 
     async fn lock(&self, key: SessionKey) -> session_store::Result<Guard<'_>> {
@@ -210,35 +203,8 @@ impl<S: SessionStore> HashedSessions<S> {
     }
 
     async fn read(&self, key: SessionKey) -> session_store::Result<Option<Stored>> {
-        let Some(mut record) = self.inner.load(&key.as_storage_id()).await? else {
-            return Ok(None);
-        };
-        let Some(marker) = record.data.remove(MARKER) else {
-            let predecessor = record.data.remove(PREDECESSOR);
-            return Ok(Some(Stored::Live {
-                record,
-                predecessor: predecessor.as_ref().and_then(parse_key),
-            }));
-        };
-        Ok(Some(match serde_json::from_value(marker) {
-            Ok(Marker::Retired {
-                successor,
-                retired_at_ms,
-                sealed_successor,
-                predecessor,
-            }) => match successor.parse() {
-                Ok(successor) => Stored::Retired {
-                    successor,
-                    at_ms: retired_at_ms,
-                    sealed: sealed_successor.and_then(|s| s.parse().ok()),
-                    predecessor: predecessor.and_then(|p| p.parse().ok()),
-                },
-                Err(_) => Stored::Tombstone { theft: false },
-            },
-            Ok(Marker::Tombstone { theft }) => Stored::Tombstone { theft },
-            // A marker this version cannot read: the session is over (fail closed).
-            Err(_) => Stored::Tombstone { theft: false },
-        }))
+        let record = self.inner.load(&key.as_storage_id()).await?;
+        Ok(record.map(Stored::from_inner))
     }
 
     /// Stores `record` as the live session `key` (rotated from `predecessor`) and indexes it. A
@@ -306,9 +272,9 @@ impl<S: SessionStore> HashedSessions<S> {
     /// Ends the session at `key` and its whole family: a tombstone at every id rotation gave it,
     /// from the first still retired to the live one (however old the id presented). Returns the
     /// user of the live session it ended, if any.
-    async fn end(&self, key: SessionKey, theft: bool) -> session_store::Result<Option<String>> {
+    async fn end(&self, key: SessionKey, how: Ending<'_>) -> session_store::Result<Option<String>> {
         let first = self.first_of_family(key).await?;
-        self.end_from(first, theft).await
+        self.end_from(first, how).await
     }
 
     /// The oldest id of `key`'s family still retired: its predecessors, followed back while each
@@ -341,7 +307,7 @@ impl<S: SessionStore> HashedSessions<S> {
     async fn end_from(
         &self,
         mut key: SessionKey,
-        theft: bool,
+        how: Ending<'_>,
     ) -> session_store::Result<Option<String>> {
         let mut user = None;
         for _ in 0..MAX_FAMILY {
@@ -353,9 +319,8 @@ impl<S: SessionStore> HashedSessions<S> {
                 }
                 Some(Stored::Retired { successor, .. }) => (Some(successor), None),
             };
-            let tombstone = Marker::Tombstone { theft };
             let ttl = self.shared.policy.idle_timeout;
-            self.write_marker(key, tombstone, ttl, ended.as_deref())
+            self.write_marker(key, how.tombstone(), ttl, ended.as_deref())
                 .await?;
             user = user.or(ended);
             match next {
@@ -366,11 +331,15 @@ impl<S: SessionStore> HashedSessions<S> {
         Ok(user)
     }
 
-    /// The live record a retired id leads to, following rotations within the grace period.
-    async fn successor(&self, mut key: SessionKey) -> session_store::Result<Option<Record>> {
+    /// The live session `key` leads to (itself, or the successor of a retired id, following
+    /// rotations), with its key.
+    async fn live(
+        &self,
+        mut key: SessionKey,
+    ) -> session_store::Result<Option<(SessionKey, Record)>> {
         for _ in 0..MAX_CHAIN {
             match self.read(key).await? {
-                Some(Stored::Live { record, .. }) => return Ok(Some(record)),
+                Some(Stored::Live { record, .. }) => return Ok(Some((key, record))),
                 Some(Stored::Retired { successor, .. }) => key = successor,
                 None | Some(Stored::Tombstone { .. }) => return Ok(None),
             }
@@ -512,20 +481,28 @@ impl<S: SessionStore> SessionStore for HashedSessions<S> {
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let key = SessionKey::of(id);
         let record = match self.read(key).await? {
-            None | Some(Stored::Tombstone { theft: false }) => return Ok(None),
+            None
+            | Some(Stored::Tombstone {
+                theft: false,
+                notice: None,
+            }) => return Ok(None),
             Some(Stored::Live { record, .. }) => record,
-            Some(Stored::Tombstone { theft: true }) => ended_as_stolen(),
+            Some(Stored::Tombstone { theft: true, .. }) => ended_as_stolen(),
+            Some(Stored::Tombstone {
+                notice: Some(notice),
+                ..
+            }) => ended_with_notice(notice),
             Some(Stored::Retired {
                 successor, at_ms, ..
             }) if now_ms().saturating_sub(at_ms) <= millis(self.shared.policy.rotation_grace) => {
-                let Some(mut record) = self.successor(successor).await? else {
+                let Some((_, mut record)) = self.live(successor).await? else {
                     return Ok(None);
                 };
                 record.data.insert(READ_ONLY.to_owned(), true.into());
                 record
             }
             Some(Stored::Retired { successor, .. }) => {
-                let user = self.end(key, true).await?;
+                let user = self.end(key, Ending::AsStolen).await?;
                 tracing::warn!(
                     session = %key.log_id(),
                     successor = %successor.log_id(),
@@ -546,46 +523,14 @@ impl<S: SessionStore> SessionStore for HashedSessions<S> {
         {
             return Ok(());
         }
-        self.end(key, false).await.map(drop)
+        self.end(key, Ending::Quietly).await.map(drop)
     }
-}
-
-/// The record served for an id whose session ended as stolen.
-fn ended_as_stolen() -> Record {
-    Record {
-        id: Id::default(),
-        data: [(ENDED_AS_STOLEN.to_owned(), true.into())].into(),
-        expiry_date: OffsetDateTime::now_utc() + Duration::from_secs(60),
-    }
-}
-
-/// A key as a record holds it (hex text); `None` if it is not one.
-fn parse_key(value: &serde_json::Value) -> Option<SessionKey> {
-    value.as_str()?.parse().ok()
-}
-
-/// The index entry of a logged-in session's record; `None` for an anonymous one.
-fn index_entry(record: &Record) -> Option<Entry> {
-    let user: SessionUser = serde_json::from_value(record.data.get(USER)?.clone()).ok()?;
-    let client: ClientInfo = record
-        .data
-        .get(CLIENT)
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default();
-    Some(Entry {
-        user_id: user.user.id,
-        created_at_ms: user.login_at_ms,
-        last_seen_at_ms: user.last_seen_ms,
-        user_agent: client.user_agent,
-        ip: client.ip,
-        expires_at_ms: i64::try_from(record.expiry_date.unix_timestamp_nanos() / 1_000_000)
-            .unwrap_or(i64::MAX),
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::{CLIENT, USER};
     use tower_sessions::MemoryStore;
 
     const GRACE: Duration = Duration::from_millis(150);
@@ -867,7 +812,7 @@ mod tests {
         }
         let middle = sessions.read(SessionKey::of(&second)).await.unwrap();
         assert!(
-            matches!(middle, Some(Stored::Tombstone { theft: true })),
+            matches!(middle, Some(Stored::Tombstone { theft: true, .. })),
             "the retired id between is ended as stolen too"
         );
     }
@@ -979,6 +924,79 @@ mod tests {
         // The live one can still be ended from elsewhere.
         assert_eq!(sessions.end_all("u", None).await.unwrap(), 1);
         assert!(sessions.load(&live).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_session_ended_with_a_notice_tells_both_ids_and_refuses_saves() {
+        let sessions = hashed(MemoryStore::default());
+        let old = create(&sessions, record("u")).await;
+        let new = rotate(&sessions, old, "u").await;
+        let ended = sessions
+            .end_with_notice(SessionKey::of(&old), "locked")
+            .await
+            .unwrap();
+        assert_eq!(ended.as_deref(), Some("u"));
+        for id in [old, new] {
+            let served = sessions.load(&id).await.unwrap().unwrap();
+            assert_eq!(served.data.len(), 1, "{served:?}");
+            assert_eq!(served.data[ENDED_WITH_NOTICE], "locked");
+        }
+        assert!(sessions.sessions_of("u", None).await.unwrap().is_empty());
+        // A request that loaded the session before saves after: refused.
+        let mut late = record("u");
+        late.id = new;
+        sessions.save(&late).await.unwrap();
+        assert_eq!(
+            sessions.load(&new).await.unwrap().unwrap().data[ENDED_WITH_NOTICE],
+            "locked"
+        );
+        // A session that had ended already keeps its own (quiet) tombstone.
+        let logged_out = create(&sessions, record("u")).await;
+        sessions.delete(&logged_out).await.unwrap();
+        let key = SessionKey::of(&logged_out);
+        assert_eq!(sessions.end_with_notice(key, "locked").await.unwrap(), None);
+        assert!(sessions.load(&logged_out).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_background_revalidation_time_goes_to_the_live_session_and_never_revives_one() {
+        let sessions = hashed(MemoryStore::default());
+        let next_check = |record: &Record| record.data.get(REVALIDATE_AT).cloned();
+        let old = create(&sessions, record("u")).await;
+        let key = SessionKey::of(&old);
+        assert!(
+            sessions
+                .revalidate_at(key, Duration::from_secs(60))
+                .await
+                .unwrap()
+        );
+        let at = next_check(&sessions.load(&old).await.unwrap().unwrap()).unwrap();
+        assert!(at.as_i64().unwrap() >= now_ms() + 59_000, "{at}");
+        // Rotated meanwhile: the successor gets it.
+        let new = rotate(&sessions, old, "u").await;
+        assert!(
+            sessions
+                .revalidate_at(key, Duration::from_secs(60))
+                .await
+                .unwrap()
+        );
+        assert!(next_check(&sessions.load(&new).await.unwrap().unwrap()).is_some());
+        // Ended meanwhile: nothing is written, the session stays ended.
+        sessions.delete(&new).await.unwrap();
+        assert!(
+            !sessions
+                .revalidate_at(key, Duration::from_secs(60))
+                .await
+                .unwrap()
+        );
+        assert!(sessions.load(&new).await.unwrap().is_none());
+        assert!(sessions.load(&old).await.unwrap().is_none());
+        assert!(
+            !sessions
+                .revalidate_at(SessionKey::of(&Id::default()), Duration::ZERO)
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]

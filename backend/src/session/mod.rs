@@ -17,7 +17,10 @@
 //!   timeout, longer than any request), a save is refused unless the key holds a live record
 //!   (tombstoned, retired or expired: skipped, logged at debug), and a load of a tombstone is
 //!   nothing. Saves and deletes of one key are serialized on a striped lock, so the
-//!   check-then-write is atomic within the process.
+//!   check-then-write is atomic within the process. A session ended from outside its requests
+//!   (a background revalidation, [`HashedSessions::end_with_notice`]) leaves the reason in its
+//!   tombstones: the browser's next request gets a new anonymous session holding it for the
+//!   login page, as after a theft.
 //! - **Rotation and theft detection.** Every `rotation_interval` [`AuthSession::user`] cycles
 //!   the id. The old key then holds a retired marker naming its successor (its key, and its id
 //!   sealed with the old id, which only a request presenting the old id can open). The states
@@ -55,6 +58,7 @@ mod index;
 pub mod key;
 mod lock;
 mod storage;
+mod stored;
 
 pub use hashed::{HashedSessions, MARKER};
 pub use index::{SessionIndex, SessionInfo};
@@ -476,18 +480,27 @@ impl AuthSession {
         Ok(())
     }
 
+    /// The notice of a session the storage says was ended while this browser was away.
+    async fn ended_notice(&self) -> Result<Option<String>, SessionError> {
+        if self.get_raw(hashed::ENDED_AS_STOLEN).await?.is_some() {
+            return Ok(Some(THEFT_NOTICE.to_owned()));
+        }
+        self.get::<String>(hashed::ENDED_WITH_NOTICE).await
+    }
+
     async fn get_raw(&self, key: &str) -> Result<Option<serde_json::Value>, SessionError> {
         Ok(self.session.get_value(key).await?)
     }
 
     /// Deals with what the session storage marked on the record, then says whether it may be
-    /// written. A session ended as stolen becomes a new anonymous one holding the notice for the
-    /// login page (a fresh id: the old one is a tombstone).
+    /// written. A session ended as stolen, or ended with a notice by a background check, becomes
+    /// a new anonymous one holding the notice for the login page (a fresh id: the old one is a
+    /// tombstone).
     async fn mode(&self) -> Result<Mode, SessionError> {
-        if self.get_raw(hashed::ENDED_AS_STOLEN).await?.is_some() {
+        if let Some(notice) = self.ended_notice().await? {
             self.session.clear().await;
             self.session.cycle_id().await?;
-            self.session.insert(FLASH, THEFT_NOTICE).await?;
+            self.session.insert(FLASH, notice).await?;
             return Ok(Mode::Writable);
         }
         Ok(match self.get_raw(hashed::READ_ONLY).await? {

@@ -15,8 +15,8 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse as _, Response};
 use serde::de::DeserializeOwned;
 
-/// The signed-in user, revalidated with FusionAuth when due. Without one the request is
-/// answered [`WebError::LoginRequired`], to come back to the requested path.
+/// The signed-in user (revalidated with FusionAuth in the background when due). Without one the
+/// request is answered [`WebError::LoginRequired`], to come back to the requested path.
 #[derive(Clone, Debug)]
 pub struct SignedIn(pub SessionUser);
 
@@ -178,13 +178,14 @@ async fn session(parts: &mut Parts, state: &SiteState) -> Result<AuthSession, We
         .map_err(|(_, reason)| WebError::Internal(anyhow::anyhow!(reason)))
 }
 
-/// The logged-in user, if the session is valid and (when due) FusionAuth still vouches for
-/// them: see [`AuthSession::user`] and [`revalidate`].
+/// The logged-in user, if the session is valid; when due, a check with FusionAuth is started
+/// whose verdict applies from the next request: see [`AuthSession::user`] and [`revalidate`].
 async fn signed_in(state: &SiteState, auth: &AuthSession) -> Result<Option<SessionUser>, WebError> {
-    match auth.user().await? {
-        Some(user) => revalidate(state, auth, user).await,
-        None => Ok(None),
+    let user = auth.user().await?;
+    if let Some(user) = &user {
+        revalidate(state, auth, user).await?;
     }
+    Ok(user)
 }
 
 /// The logged-in user ([`signed_in`]), or [`WebError::LoginRequired`] to come back to `uri`.

@@ -7,6 +7,7 @@ mod client_ip;
 mod error;
 mod guard;
 mod home;
+mod in_flight;
 mod layers;
 mod login;
 mod login_csrf;
@@ -51,6 +52,11 @@ use uuid::Uuid;
 /// How often a session's user is checked with FusionAuth unless configured, as `backend serve
 /// --revalidate-interval` spells it.
 pub const DEFAULT_REVALIDATE_INTERVAL: &str = "5m";
+
+/// How long a background revalidation waits for FusionAuth unless configured, as `backend serve
+/// --recheck-timeout` spells it: shorter than `--fusionauth-timeout`, since a check that does not
+/// come back is simply tried again later.
+pub const DEFAULT_RECHECK_TIMEOUT: &str = "2s";
 
 /// Where sessions are kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,6 +109,9 @@ pub struct SiteConfig {
     pub revalidate_interval: Duration,
     /// Timeouts and the connection budget, shared with the other servers of the process.
     pub server: ServerLimits,
+    /// How long a revalidation (run in the background) waits for FusionAuth before it counts
+    /// as unreachable; more than zero.
+    pub recheck_timeout: Duration,
 }
 
 /// Everything a handler needs, shared.
@@ -132,6 +141,12 @@ pub struct SiteInner {
     pub revalidate_interval: Duration,
     /// The login form's signed CSRF cookie: the form is shown without storing a session.
     pub login_csrf: login_csrf::LoginCsrf,
+    /// How long a background check waits for FusionAuth.
+    pub recheck_timeout: Duration,
+    /// The site's session storage, for background checks that outlive the request.
+    pub sessions: session::SiteSessions,
+    /// The sessions with a background check under way (one each).
+    pub rechecks: in_flight::InFlight<session::SessionKey>,
 }
 
 impl std::ops::Deref for SiteState {
@@ -255,6 +270,9 @@ impl WebServer {
             refusals: refusals::Refusals::default(),
             revalidate_interval: config.revalidate_interval,
             login_csrf,
+            recheck_timeout: config.recheck_timeout,
+            sessions: site_sessions.clone(),
+            rechecks: in_flight::InFlight::default(),
         }));
         let forget_idle_limits = spawn_forget_idle_limits(state.clone());
         let https = state.is_https();

@@ -1,18 +1,57 @@
 //! Sessions re-checked with FusionAuth. The session is the app's own record of who is signed in,
 //! so without a check a user who is locked, expires, loses access to the application or changes
 //! their password would keep every session until it times out. Each session's user is fetched
-//! again (`GET /api/user/{userId}`) on its first request after every revalidation interval, and
-//! the session ends, with a notice on the login page, when the user no longer stands.
+//! again (`GET /api/user/{userId}`) after every revalidation interval, and the session ends, with
+//! a notice on the login page, when the user no longer stands.
 //!
-//! FusionAuth unreachable: the session goes on (a blip must not sign everyone out) and the check
-//! is tried again on a request [`RETRY`] later, with a warning in the log. Until FusionAuth
-//! answers, a locked user keeps the sessions they had.
+//! # In the background
+//!
+//! The check never holds up a page. The first request that finds its session due is served from
+//! the session at once and starts the check as a task of its own, bounded by
+//! `--recheck-timeout` (2 s; shorter than `--fusionauth-timeout`). A FusionAuth that accepts
+//! connections but never answers therefore costs a signed-in page nothing. The check's verdict
+//! is written to the session storage, by the session's key, and applies from the next request:
+//!
+//! - the user stands: the next check is an interval later;
+//! - the user no longer stands: the session ends as a logout would (every id of it: a retired id
+//!   ends its successor too), its tombstones holding the notice, so the browser's next request
+//!   lands on the login page that says why; the refresh token is revoked;
+//! - FusionAuth unreachable, failing or too slow: the session goes on (a blip must not sign
+//!   everyone out), a warning is logged and the check is tried again [`RETRY`] later. Until
+//!   FusionAuth answers, a locked user keeps the sessions they had. This is the revalidation
+//!   policy: it fails open on FusionAuth. What fails closed is the session storage: a request
+//!   whose session cannot be read or marked gets the 503 page as any other.
+//!
+//! So a user who no longer stands is served one more round of requests: those that arrive while
+//! the check is under way, at most the recheck timeout.
+//!
+//! # One check per session
+//!
+//! A session has at most one check in flight in this process ([`InFlight`], keyed by the session
+//! key, never the id): concurrent requests of a due session start one call to FusionAuth. The
+//! request that starts it also moves the session's next-check time [`RETRY`] ahead, so other
+//! replicas sharing the session storage do not check it too, and a check lost with its process
+//! (a crash) is tried again then.
+//!
+//! # Writing from outside the request
+//!
+//! The request's own session is saved with its response, possibly before or after the check
+//! reports. The check writes through the site's [`crate::session::HashedSessions`]: under the
+//! session's write lock, only over a live record, so a session that ended meanwhile (logout,
+//! sign-out elsewhere, theft) is never brought back. A session rotated meanwhile gets the result
+//! on its successor (the retired id leads to it). If the response saves after the check, its copy
+//! of the next-check time (the request's [`RETRY`] mark) wins: the session is checked again
+//! sooner than it had to be, never later.
+//!
+//! [`InFlight`]: super::in_flight::InFlight
 
+use super::in_flight::Claim;
 use super::sign_out::revoke_refresh_token;
 use super::{SiteState, WebError};
 use crate::fusionauth::model::User;
-use crate::session::{AuthSession, SessionUser};
+use crate::session::{AuthSession, SessionKey, SessionUser};
 use std::time::Duration;
+use tower_sessions::session_store;
 use uuid::Uuid;
 
 /// After a check that could not reach FusionAuth, how long until the next try (at most the
@@ -90,57 +129,115 @@ pub fn standing(
     Ok(())
 }
 
-/// Checks `user` with FusionAuth if their session is due; `None` when the check ended it.
+/// Starts a check of `user` with FusionAuth in the background when their session is due and no
+/// check of it is under way in this process. The request goes on with the session as it is: the
+/// check's result applies from the next request on (see the module doc).
 pub async fn revalidate(
     state: &SiteState,
     auth: &AuthSession,
-    user: SessionUser,
-) -> Result<Option<SessionUser>, WebError> {
+    user: &SessionUser,
+) -> Result<(), WebError> {
     let every = state.revalidate_interval;
-    if !auth.revalidation_due(&user, every).await? {
-        return Ok(Some(user));
+    if !auth.revalidation_due(user, every).await? {
+        return Ok(());
     }
-    let current = match Uuid::parse_str(&user.user.id) {
-        Ok(id) => state.fusionauth.retrieve_user(id).await,
-        // Not a FusionAuth id: no user FusionAuth could vouch for.
-        Err(_) => Ok(None),
+    let Some(key) = auth.key().await? else {
+        return Ok(());
     };
-    let current = match current {
+    let Some(claim) = state.rechecks.claim(key) else {
+        return Ok(());
+    };
+    // Until the check reports, the session is not due again: requests answered from other
+    // replicas leave it alone, and a check lost with its process is tried again after RETRY.
+    auth.revalidate_at(retry_after(every)).await?;
+    tokio::spawn(recheck(state.clone(), key, user.clone(), claim));
+    Ok(())
+}
+
+/// When a check that could not be done is tried again.
+fn retry_after(every: Duration) -> Duration {
+    RETRY.min(every)
+}
+
+/// The background check of the session `key`, a session of `user`; `_claim` keeps other checks
+/// of it from starting until this one has recorded its result (or failed, or panicked).
+async fn recheck(state: SiteState, key: SessionKey, user: SessionUser, _claim: Claim<SessionKey>) {
+    let found = fetch(&state, &user).await;
+    if let Err(error) = record(&state, key, &user, found).await {
+        tracing::warn!(
+            site = state.site.name(),
+            session = %key.log_id(),
+            %error,
+            "cannot record the revalidation in the session storage; it is tried again later"
+        );
+    }
+}
+
+/// The user as FusionAuth has them now (`None`: no such user), within the recheck timeout; the
+/// error says why FusionAuth could not tell.
+async fn fetch(state: &SiteState, user: &SessionUser) -> Result<Option<User>, String> {
+    // Not a FusionAuth id: no user FusionAuth could vouch for.
+    let Ok(id) = Uuid::parse_str(&user.user.id) else {
+        return Ok(None);
+    };
+    let limit = state.recheck_timeout;
+    match tokio::time::timeout(limit, state.fusionauth.retrieve_user(id)).await {
+        Ok(answer) => answer.map_err(|error| error.to_string()),
+        Err(_) => Err(format!("FusionAuth did not answer within {limit:?}")),
+    }
+}
+
+/// Writes what the check `found` into the session storage: the next check's time, or the end of
+/// the session (with its notice, and the refresh token revoked).
+async fn record(
+    state: &SiteState,
+    key: SessionKey,
+    user: &SessionUser,
+    found: Result<Option<User>, String>,
+) -> Result<(), session_store::Error> {
+    let site = state.site.name();
+    let every = state.revalidate_interval;
+    let current = match found {
         Ok(current) => current,
         Err(error) => {
             tracing::warn!(
-                site = state.site.name(),
+                site,
                 user = %user.user.id,
                 %error,
                 "cannot revalidate the session with FusionAuth; it goes on, retrying later"
             );
-            auth.revalidate_at(RETRY.min(every)).await?;
-            return Ok(Some(user));
+            state
+                .sessions
+                .revalidate_at(key, retry_after(every))
+                .await?;
+            return Ok(());
         }
     };
-    match standing(
-        current.as_ref(),
-        &user,
-        state.application_id,
-        crate::clock::now_ms(),
-    ) {
+    let now = crate::clock::now_ms();
+    match standing(current.as_ref(), user, state.application_id, now) {
         Ok(()) => {
-            auth.revalidate_at(every).await?;
-            Ok(Some(user))
+            let live = state.sessions.revalidate_at(key, every).await?;
+            tracing::debug!(site, session = %key.log_id(), user = %user.user.id, live, "session revalidated: the user is in good standing");
         }
         Err(ended) => {
-            tracing::info!(
-                site = state.site.name(),
-                session = %auth.log_id(),
-                user = %user.user.id,
-                reason = ended.reason(),
-                "session ended by revalidation"
-            );
-            auth.end_with_notice(ended.notice()).await?;
-            revoke_refresh_token(state, &user).await;
-            Ok(None)
+            if state
+                .sessions
+                .end_with_notice(key, ended.notice())
+                .await?
+                .is_some()
+            {
+                tracing::info!(
+                    site,
+                    session = %key.log_id(),
+                    user = %user.user.id,
+                    reason = ended.reason(),
+                    "session ended by revalidation"
+                );
+                revoke_refresh_token(state, user).await;
+            }
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

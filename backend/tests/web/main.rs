@@ -13,6 +13,7 @@ mod login_csrf;
 mod logs;
 mod outcomes;
 mod replicas;
+mod revalidation;
 mod rotation;
 mod security;
 mod sessions;

@@ -54,6 +54,38 @@ async fn assert_signed_out(app: &TestApp, browser: &Browser) {
         .assert_redirect_to(TO_LOGIN);
 }
 
+/// Revalidation runs in the background and its verdict applies from a later request: asks for
+/// the cart until `browser` is sent to log in (every page meanwhile is the cart), at most 15 s.
+async fn assert_signed_out_soon(app: &TestApp, browser: &Browser) {
+    let started = std::time::Instant::now();
+    loop {
+        let page = browser.get(&app.store(CART)).await;
+        if page.status == StatusCode::SEE_OTHER {
+            page.assert_redirect_to(TO_LOGIN);
+            return;
+        }
+        assert_eq!(page.status, StatusCode::OK, "{page:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "still signed in"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits (at most 15 s) until the log holds `line`: background checks report only there.
+async fn wait_for_log(logs: &Logs, line: &str) {
+    let started = std::time::Instant::now();
+    while !logs.text().contains(line) {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no {line:?} in {}",
+            logs.text()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn the_sessions_page_lists_each_browser_and_signs_one_out() {
     let app = TestApp::spawn().await;
@@ -238,7 +270,8 @@ async fn admin(app: &TestApp, method: reqwest::Method, path: &str, body: Option<
     assert_eq!(response.status(), StatusCode::OK, "{path}");
 }
 
-async fn patch_alice(app: &TestApp, user: Value) {
+/// Changes Alice at the identity server (`PATCH /api/user/{id}`), as an administrator would.
+pub async fn patch_alice(app: &TestApp, user: Value) {
     let path = format!("/api/user/{}", demo::ALICE_ID);
     admin(
         app,
@@ -249,18 +282,19 @@ async fn patch_alice(app: &TestApp, user: Value) {
     .await;
 }
 
-/// Two browsers signed in as Alice; after `change` at FusionAuth both are signed out at their
-/// next request and the login page says why.
+/// Two browsers signed in as Alice; after `change` at FusionAuth, the request of each that finds
+/// its session due is still served from the session (the check runs in the background), and a
+/// later one is signed out; the login page says why.
 async fn both_signed_out_after(change: impl AsyncFnOnce(&TestApp), notice: &str) {
     let app = revalidating(Duration::from_millis(1)).await;
     let (laptop, phone) = (app.browser(), app.browser());
     login(&app, &laptop, ALICE, "laptop").await;
     login(&app, &phone, ALICE, "phone").await;
-    assert_signed_in(&app, &laptop).await;
 
     change(&app).await;
     for browser in [&laptop, &phone] {
-        assert_signed_out(&app, browser).await;
+        assert_signed_in(&app, browser).await;
+        assert_signed_out_soon(&app, browser).await;
         let login_page = browser.get(&app.store("/login?next=/shopping-cart")).await;
         assert!(login_page.body.contains(notice), "{}", login_page.body);
     }
@@ -310,7 +344,7 @@ async fn removing_the_registration_signs_out_of_that_site_only() {
         demo::STORE_APPLICATION_ID
     );
     admin(&app, reqwest::Method::DELETE, &path, None).await;
-    assert_signed_out(&app, &browser).await;
+    assert_signed_out_soon(&app, &browser).await;
     let login_page = browser.get(&app.store("/login")).await;
     assert!(
         login_page
@@ -327,18 +361,21 @@ async fn removing_the_registration_signs_out_of_that_site_only() {
 
 #[tokio::test]
 async fn sessions_are_checked_once_per_interval_not_on_every_request() {
+    let logs = Logs::default();
+    let _capturing = logs.capture();
     let app = revalidating(Duration::from_millis(1500)).await;
     let browser = app.browser();
     login(&app, &browser, ALICE, "laptop").await;
-    // The first check, an interval after login, finds Alice in good standing and schedules
-    // the next one an interval later.
+    // The first check, started by the first page an interval after login, finds Alice in good
+    // standing and schedules the next one an interval later.
     tokio::time::sleep(Duration::from_millis(1600)).await;
     assert_signed_in(&app, &browser).await;
+    wait_for_log(&logs, "session revalidated: the user is in good standing").await;
     patch_alice(&app, json!({ "active": false })).await;
     // Within the interval the session stands on its own (no FusionAuth call per page).
     assert_signed_in(&app, &browser).await;
     tokio::time::sleep(Duration::from_millis(1600)).await;
-    assert_signed_out(&app, &browser).await;
+    assert_signed_out_soon(&app, &browser).await;
 }
 
 #[tokio::test]
@@ -351,12 +388,8 @@ async fn with_fusionauth_down_sessions_go_on_and_the_failure_is_logged() {
     app.stack.identity.take().unwrap().stop().await.unwrap();
 
     assert_signed_in(&app, &browser).await;
-    assert!(
-        logs.text()
-            .contains("cannot revalidate the session with FusionAuth"),
-        "{}",
-        logs.text()
-    );
+    wait_for_log(&logs, "cannot revalidate the session with FusionAuth").await;
+    assert_signed_in(&app, &browser).await;
 }
 
 #[tokio::test]
