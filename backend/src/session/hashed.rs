@@ -8,7 +8,10 @@
 use super::index::{SessionIndex, SessionInfo};
 use super::key::{SealedId, SessionKey};
 use super::lock::{Guard, Locks};
-use super::stored::{Ending, Marker, Stored, ended_as_stolen, ended_with_notice, index_entry};
+use super::stored::{
+    Ending, MARKER, Marker, PREDECESSOR, READ_ONLY, RESERVED, ROTATED_FROM, Stored,
+    ended_as_stolen, ended_with_notice, index_entry,
+};
 use super::{REVALIDATE_AT, SessionPolicy};
 use crate::clock::{millis, now_ms};
 use async_trait::async_trait;
@@ -18,35 +21,6 @@ use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
-/// Where the inner storage's records keep their marker; a record without one is a live session.
-pub const MARKER: &str = "__marker";
-/// Set on a record served for a retired id within its grace period: the successor's data, to
-/// be read and never written (a write would set the old id's cookie again).
-pub(super) const READ_ONLY: &str = "__read_only";
-/// Set on the record served for an id whose session was ended as stolen: [`super::AuthSession`]
-/// replaces it with an anonymous session that carries the notice.
-pub(super) const ENDED_AS_STOLEN: &str = "__ended_as_stolen";
-/// Set on the record served for an id whose session was ended from outside any request of it
-/// (a background revalidation): the notice for the login page. [`super::AuthSession`] replaces
-/// it with an anonymous session that carries the notice, as for [`ENDED_AS_STOLEN`].
-pub(super) const ENDED_WITH_NOTICE: &str = "__ended_with_notice";
-/// Put by [`super::AuthSession`] on a record whose id it is rotating: the id it had before (only
-/// ever in memory). The storage takes it off when the new record is to be created, and either
-/// retires that id or, if another request rotated it first, hands out the same successor.
-pub(super) const ROTATED_FROM: &str = "__rotated_from";
-/// Where a live record keeps the key it was rotated from, so that ending the session can find the
-/// retired ids of its family. Written by this storage only, never served.
-pub(super) const PREDECESSOR: &str = "__predecessor";
-
-/// The keys above: never in a live record as a handler sees it.
-const RESERVED: [&str; 6] = [
-    MARKER,
-    READ_ONLY,
-    ENDED_AS_STOLEN,
-    ENDED_WITH_NOTICE,
-    ROTATED_FROM,
-    PREDECESSOR,
-];
 /// How many retired ids are followed to the live one (rotations within one grace period).
 const MAX_CHAIN: usize = 8;
 /// How many ids of one family an end follows, back and forth. A family grows by one id per
@@ -530,6 +504,7 @@ impl<S: SessionStore> SessionStore for HashedSessions<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::stored::{ENDED_AS_STOLEN, ENDED_WITH_NOTICE};
     use crate::session::{CLIENT, USER};
     use tower_sessions::MemoryStore;
 

@@ -60,11 +60,12 @@ mod lock;
 mod storage;
 mod stored;
 
-pub use hashed::{HashedSessions, MARKER};
+pub use hashed::HashedSessions;
 pub use index::{SessionIndex, SessionInfo};
 pub use key::{SessionKey, log_id};
 pub use lock::Locks;
 pub use storage::{RedisSessions, SessionStorage};
+pub use stored::MARKER;
 
 use crate::clock::{millis, now_ms};
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -288,7 +289,7 @@ impl AuthSession {
             // (see the module doc). The old id stays in this request's memory only.
             self.session.insert(ROTATED_AT, now).await?;
             self.session
-                .insert(hashed::ROTATED_FROM, id.to_string())
+                .insert(stored::ROTATED_FROM, id.to_string())
                 .await?;
             hashed::rotating(SessionKey::of(&id), self.session.cycle_id()).await?;
         }
@@ -465,7 +466,7 @@ impl AuthSession {
 
     /// The key this request's rotation replaces, until the response stores the new id.
     async fn pending_rotation(&self) -> Result<Option<SessionKey>, SessionError> {
-        let old = self.get::<String>(hashed::ROTATED_FROM).await?;
+        let old = self.get::<String>(stored::ROTATED_FROM).await?;
         Ok(old
             .and_then(|id| id.parse::<tower_sessions::session::Id>().ok())
             .map(|id| SessionKey::of(&id)))
@@ -482,10 +483,10 @@ impl AuthSession {
 
     /// The notice of a session the storage says was ended while this browser was away.
     async fn ended_notice(&self) -> Result<Option<String>, SessionError> {
-        if self.get_raw(hashed::ENDED_AS_STOLEN).await?.is_some() {
+        if self.get_raw(stored::ENDED_AS_STOLEN).await?.is_some() {
             return Ok(Some(THEFT_NOTICE.to_owned()));
         }
-        self.get::<String>(hashed::ENDED_WITH_NOTICE).await
+        self.get::<String>(stored::ENDED_WITH_NOTICE).await
     }
 
     async fn get_raw(&self, key: &str) -> Result<Option<serde_json::Value>, SessionError> {
@@ -503,7 +504,7 @@ impl AuthSession {
             self.session.insert(FLASH, notice).await?;
             return Ok(Mode::Writable);
         }
-        Ok(match self.get_raw(hashed::READ_ONLY).await? {
+        Ok(match self.get_raw(stored::READ_ONLY).await? {
             Some(_) => Mode::ReadOnly,
             None => Mode::Writable,
         })

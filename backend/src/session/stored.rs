@@ -1,9 +1,9 @@
 //! What the inner storage holds at a key, as [`super::hashed::HashedSessions`] reads it: a live
 //! session, a tombstone or a retired id ([`Stored`]), the marker records that say which
 //! ([`Marker`]), how a session is ended ([`Ending`]), and the records served in place of an
-//! ended one.
+//! ended one, and the reserved keys records carry between the storage and
+//! [`super::AuthSession`].
 
-use super::hashed::{ENDED_AS_STOLEN, ENDED_WITH_NOTICE, MARKER, PREDECESSOR};
 use super::index::Entry;
 use super::key::{SealedId, SessionKey};
 use super::{CLIENT, ClientInfo, SessionUser, USER};
@@ -12,6 +12,35 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 
+/// Where the inner storage's records keep their marker; a record without one is a live session.
+pub const MARKER: &str = "__marker";
+/// Set on a record served for a retired id within its grace period: the successor's data, to
+/// be read and never written (a write would set the old id's cookie again).
+pub(super) const READ_ONLY: &str = "__read_only";
+/// Set on the record served for an id whose session was ended as stolen: [`super::AuthSession`]
+/// replaces it with an anonymous session that carries the notice.
+pub(super) const ENDED_AS_STOLEN: &str = "__ended_as_stolen";
+/// Set on the record served for an id whose session was ended from outside any request of it
+/// (a background revalidation): the notice for the login page. [`super::AuthSession`] replaces
+/// it with an anonymous session that carries the notice, as for [`ENDED_AS_STOLEN`].
+pub(super) const ENDED_WITH_NOTICE: &str = "__ended_with_notice";
+/// Put by [`super::AuthSession`] on a record whose id it is rotating: the id it had before (only
+/// ever in memory). The storage takes it off when the new record is to be created, and either
+/// retires that id or, if another request rotated it first, hands out the same successor.
+pub(super) const ROTATED_FROM: &str = "__rotated_from";
+/// Where a live record keeps the key it was rotated from, so that ending the session can find the
+/// retired ids of its family. Written by this storage only, never served.
+pub(super) const PREDECESSOR: &str = "__predecessor";
+
+/// The keys above: never in a live record as a handler sees it.
+pub(super) const RESERVED: [&str; 6] = [
+    MARKER,
+    READ_ONLY,
+    ENDED_AS_STOLEN,
+    ENDED_WITH_NOTICE,
+    ROTATED_FROM,
+    PREDECESSOR,
+];
 /// What a marker record says.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
