@@ -9,9 +9,9 @@ use crate::app::{
 };
 use crate::hashed_sessions::{is_live, records, storage_key};
 use crate::logs::Logs;
-use crate::stub::{Answer, FusionAuthStub};
+use crate::stub::{Answer, FusionAuthStub, alice_user};
 use backend::session::SessionPolicy;
-use backend::stack::{FusionAuth, StackConfig, demo};
+use backend::stack::{FusionAuth, StackConfig};
 use backend::web::{LoginLimits, NextPath};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -77,18 +77,7 @@ fn store_session(page: &Page) -> String {
 /// A FusionAuth stand-in that signs Alice in whatever is posted: fresh sessions, as many as a
 /// test needs, for the cost of a loopback call (the login form no longer makes one).
 async fn alice_always_signs_in() -> FusionAuthStub {
-    let user = serde_json::json!({
-        "id": demo::ALICE_ID,
-        "email": ALICE,
-        "fullName": "Alice Shopper",
-        "active": true,
-        "verified": true,
-        "registrations": [{
-            "id": "0b0b0b0b-0000-4000-8000-000000000001",
-            "applicationId": demo::STORE_APPLICATION_ID,
-            "roles": ["user"],
-        }],
-    });
+    let user = alice_user();
     let body = serde_json::json!({ "token": "t", "refreshToken": "r", "user": user });
     FusionAuthStub::start(Answer::json(200, body.to_string())).await
 }

@@ -108,3 +108,20 @@ async fn respond(answer: Answer) -> Response {
     );
     response
 }
+
+/// Alice as FusionAuth describes her in a login answer: active, verified, registered for the
+/// Store.
+pub fn alice_user() -> serde_json::Value {
+    serde_json::json!({
+        "id": backend::stack::demo::ALICE_ID,
+        "email": "alice@example.com",
+        "fullName": "Alice Shopper",
+        "active": true,
+        "verified": true,
+        "registrations": [{
+            "id": "0b0b0b0b-0000-4000-8000-000000000001",
+            "applicationId": backend::stack::demo::STORE_APPLICATION_ID,
+            "roles": ["user"],
+        }],
+    })
+}

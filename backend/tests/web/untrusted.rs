@@ -7,7 +7,7 @@
 //! in a handler shows up as a dropped connection, reported as the failing case.
 
 use crate::app::{Page, TestApp};
-use crate::stub::{Answer, FusionAuthStub};
+use crate::stub::{Answer, FusionAuthStub, alice_user};
 use backend::fusionauth::model::{LoginRequest, TwoFactorLoginRequest};
 use backend::fusionauth::{ClientError, FusionAuthClient, FusionAuthConfig, LoginOutcome};
 use backend::stack::{FusionAuth, StackConfig, demo};
@@ -393,18 +393,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 /// A well-formed answer for `status`, as FusionAuth gives it (docs/identity-server.md).
 fn well_formed(status: u16) -> Value {
-    let user = json!({
-        "id": demo::ALICE_ID,
-        "email": "alice@example.com",
-        "fullName": "Alice Shopper",
-        "active": true,
-        "verified": true,
-        "registrations": [{
-            "id": "0b0b0b0b-0000-4000-8000-000000000001",
-            "applicationId": demo::STORE_APPLICATION_ID,
-            "roles": ["user"],
-        }],
-    });
+    let user = alice_user();
     match status {
         200 => json!({ "token": "t", "refreshToken": "r", "user": user }),
         202 => json!({ "user": user }),
