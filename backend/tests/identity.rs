@@ -128,6 +128,7 @@ struct TestIdentity {
 #[derive(Debug)]
 struct Reply {
     status: StatusCode,
+    headers: reqwest::header::HeaderMap,
     body: String,
 }
 
@@ -174,8 +175,13 @@ impl TestIdentity {
     async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
         let response = request.send().await.expect("request is sent");
         let status = response.status();
+        let headers = response.headers().clone();
         let body = response.text().await.expect("body is read");
-        Reply { status, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     async fn post(&self, path: &str, key: Option<&str>, body: Value) -> Reply {
@@ -339,6 +345,9 @@ async fn login_200_returns_tokens_and_the_user_with_registrations_but_no_secrets
     let before = now_ms();
     let reply = id.login("alice@example.com", "password", Some(STORE)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // Tokens are never sniffed into anything else, nor kept by a cache.
+    assert_eq!(reply.headers["x-content-type-options"], "nosniff");
+    assert_eq!(reply.headers["cache-control"], "no-store");
     let body = reply.json();
 
     let user = &body["user"];

@@ -22,6 +22,8 @@ pub mod common {
     pub const SESSIONS_END: &str = "/sessions/end";
     /// Counters in Prometheus's text format, for clients on the same machine only (GET).
     pub const METRICS: &str = "/metrics";
+    /// The pages' stylesheet (GET).
+    pub const STYLESHEET: &str = "/site.css";
 }
 
 /// The Store.

@@ -36,7 +36,7 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use shared::paths::{common, forums, store};
 use shared::site::Site;
 use std::net::SocketAddr;
@@ -163,30 +163,52 @@ impl SiteInner {
     }
 }
 
-/// The site's routes, without the session and response layers.
-fn routes(site: Site) -> Router<SiteState> {
-    let router = Router::new()
-        .route(common::HOME, get(home::home))
-        .route(common::LOGIN, get(login::form).post(login::submit))
-        .route(
+/// The site's routes, as one table: the router is built from it and the tests walk it (axum's
+/// router cannot list its routes), so every page is checked for what every page must have.
+pub fn route_table(site: Site) -> Vec<(&'static str, MethodRouter<SiteState>)> {
+    let mut table = vec![
+        (common::HOME, get(home::home)),
+        (common::LOGIN, get(login::form).post(login::submit)),
+        (
             common::LOGIN_TWO_FACTOR,
             get(login::two_factor_form).post(login::two_factor_submit),
-        )
-        .route(
+        ),
+        (
             common::LOGIN_CHANGE_PASSWORD,
             get(login::change_password_form).post(login::change_password_submit),
-        )
-        .route(common::LOGOUT, post(logout::logout))
-        .route(common::SESSIONS, get(sessions::show))
-        .route(common::SESSIONS_END, post(sessions::end))
-        .route(common::METRICS, get(refusals::metrics));
+        ),
+        (common::LOGOUT, post(logout::logout)),
+        (common::SESSIONS, get(sessions::show)),
+        (common::SESSIONS_END, post(sessions::end)),
+        (common::METRICS, get(refusals::metrics)),
+        (common::STYLESHEET, get(layers::stylesheet)),
+    ];
     match site {
-        Site::Store => router
-            .route(store::CART, get(cart::show))
-            .route(store::CART_ADD, post(cart::add))
-            .route(store::CART_REMOVE, post(cart::remove)),
-        Site::Forums => router.route(forums::POSTS, get(posts::show).post(posts::create)),
+        Site::Store => table.extend([
+            (store::CART, get(cart::show)),
+            (store::CART_ADD, post(cart::add)),
+            (store::CART_REMOVE, post(cart::remove)),
+        ]),
+        Site::Forums => table.push((forums::POSTS, get(posts::show).post(posts::create))),
     }
+    table
+}
+
+/// The paths `site` serves, from [`route_table`].
+pub fn paths(site: Site) -> Vec<&'static str> {
+    route_table(site)
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// The site's routes, without the session and response layers.
+fn routes(site: Site) -> Router<SiteState> {
+    route_table(site)
+        .into_iter()
+        .fold(Router::new(), |router, (path, method)| {
+            router.route(path, method)
+        })
 }
 
 /// A running site.
@@ -310,6 +332,7 @@ impl WebServer {
                 layers::cookie_policy,
             ))
             .layer(middleware::from_fn(layers::no_store))
+            .layer(middleware::from_fn(layers::security_headers))
             .layer(middleware::from_fn_with_state(
                 config.server_timing,
                 layers::server_timing,

@@ -80,6 +80,8 @@ impl Names {
     pub const LOGIN: &'static str = common::LOGIN;
     /// Logout path.
     pub const LOGOUT: &'static str = common::LOGOUT;
+    /// The stylesheet.
+    pub const STYLESHEET: &'static str = common::STYLESHEET;
     /// Two-factor path.
     pub const LOGIN_TWO_FACTOR: &'static str = common::LOGIN_TWO_FACTOR;
     /// Change-password path.

@@ -163,6 +163,7 @@ async fn unreadable_forms_get_the_sites_error_page_with_their_status() {
             page.headers
         );
         page.assert_shows(&status.to_string(), &["Store", says]);
+        crate::headers::assert_security_headers(page, &status.to_string());
     }
 }
 

@@ -86,6 +86,7 @@ async fn the_attempt_after_the_per_ip_budget_is_a_429_with_retry_after() {
         "FusionAuth was not asked"
     );
     assert_eq!(refused.header("cache-control"), Some("no-store"));
+    crate::headers::assert_security_headers(&refused, "429");
     // The right password does not get through either, and no session is made.
     browser
         .get(&app.store("/shopping-cart"))

@@ -8,6 +8,7 @@ mod failures;
 mod flow;
 mod forms;
 mod hashed_sessions;
+mod headers;
 mod limits;
 mod login_csrf;
 mod logs;

@@ -17,6 +17,10 @@ pub use error::ApiError;
 use super::State;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderValue;
+use axum::http::header::{CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
+use axum::middleware;
+use axum::response::Response;
 use axum::routing::{delete, get, patch, post};
 
 /// The API router over the server's state.
@@ -64,6 +68,16 @@ pub fn router(state: State) -> Router {
             get(admin::search_login_records),
         )
         .fallback(error::not_found)
+        .layer(middleware::map_response(never_sniffed_or_stored))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// `X-Content-Type-Options: nosniff` (JSON is never sniffed into anything else) and
+/// `Cache-Control: no-store` (answers carry tokens and users: no cache keeps them) on every answer.
+async fn never_sniffed_or_stored(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
