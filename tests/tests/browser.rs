@@ -281,6 +281,127 @@ async fn sign_out_everywhere(client: &Client, stack: &Stack) -> anyhow::Result<(
     Ok(())
 }
 
+/// Serves `html` to every request on a loopback port of its own (another origin than the
+/// sites'), for as long as the test runs; returns its URL.
+async fn serve_one_page(html: &str) -> anyhow::Result<String> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/", listener.local_addr()?);
+    let response = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{html}",
+        html.len()
+    );
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let response = response.clone();
+            tokio::spawn(async move {
+                let mut head = [0; 4096];
+                let _ = tcp.read(&mut head).await;
+                let _ = tcp.write_all(response.as_bytes()).await;
+                let _ = tcp.shutdown().await;
+            });
+        }
+    });
+    Ok(url)
+}
+
+/// Runs `script` until it returns something other than `null`, and returns that.
+async fn poll_script(
+    client: &Client,
+    what: &str,
+    script: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let started = Instant::now();
+    loop {
+        let value = client.execute(script, vec![]).await?;
+        if !value.is_null() {
+            return Ok(value);
+        }
+        if started.elapsed() > TIMEOUT {
+            let url = client.current_url().await.map(String::from);
+            bail!("waiting for {what}: still nothing after {TIMEOUT:?}, at {url:?}");
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// The security headers at work: the pages are styled from their stylesheet under the policy,
+/// another origin cannot frame the login form, and a form injected into the login page cannot
+/// post off-site.
+async fn defences(client: &Client, stack: &Stack) -> anyhow::Result<()> {
+    let login = stack.store_url().join("/login")?;
+
+    // The stylesheet is a file the policy allows: the page is styled.
+    client.goto(login.as_str()).await?;
+    wait_for(client, "the login form", LOGIN_FORM).await?;
+    let font = client
+        .execute("return getComputedStyle(document.body).fontFamily;", vec![])
+        .await?;
+    ensure!(
+        font.as_str().is_some_and(|f| f.contains("system-ui")),
+        "the login page is not styled from /site.css: font {font}"
+    );
+
+    // A form injected into the page (as markup injection would) posting to another origin:
+    // the policy's form-action refuses it and the browser stays on the Store.
+    let off_site = stack.forums_url().join("/login")?;
+    client
+        .execute(
+            "document.addEventListener('securitypolicyviolation', \
+               e => { window.__violated = e.violatedDirective; });\
+             const form = document.createElement('form');\
+             form.method = 'post'; form.action = arguments[0];\
+             const field = document.createElement('input');\
+             field.name = 'password'; field.value = 'stolen'; form.appendChild(field);\
+             document.body.appendChild(form); form.submit();",
+            vec![json!(off_site.as_str())],
+        )
+        .await?;
+    let violated = poll_script(
+        client,
+        "the policy to refuse the injected form",
+        "return window.__violated || null;",
+    )
+    .await?;
+    ensure!(
+        violated
+            .as_str()
+            .is_some_and(|d| d.starts_with("form-action")),
+        "the injected form was refused by {violated}, not form-action"
+    );
+    let url = client.current_url().await?;
+    ensure!(
+        url.origin() == login.origin(),
+        "the injected form took the browser off the Store, to {url}"
+    );
+
+    // A page of another origin (on loopback, as a page of a local attacker would be) frames the
+    // login form: the browser refuses to show it in the frame.
+    let framing = serve_one_page(&format!(
+        "<!doctype html><iframe src=\"{login}\" onload=\"this.dataset.loaded='yes'\"></iframe>"
+    ))
+    .await?;
+    client.goto(&framing).await?;
+    poll_script(
+        client,
+        "the framed login page to load or be refused",
+        "return document.querySelector('iframe').dataset.loaded || null;",
+    )
+    .await?;
+    client.enter_frame(0).await?;
+    let framed_form = client.find(LOGIN_FORM).await;
+    let framed_url = client
+        .execute("return document.location.href;", vec![])
+        .await?;
+    client.enter_parent_frame().await?;
+    ensure!(
+        framed_form.is_err(),
+        "another origin framed the login form (frame at {framed_url})"
+    );
+    Ok(())
+}
+
 async fn scenario(client: &Client, stack: &Stack) -> anyhow::Result<()> {
     let store = stack.store_url();
     let forums = stack.forums_url();
@@ -437,7 +558,11 @@ async fn a_real_browser_logs_in_to_the_store_and_out_again() -> anyhow::Result<(
     let profile = tempfile::tempdir()?;
     let client = connect(&driver, &profile).await?;
 
-    let outcome = scenario(&client, &stack).await;
+    let outcome = async {
+        scenario(&client, &stack).await?;
+        defences(&client, &stack).await
+    }
+    .await;
 
     // Close the browser and stop everything whatever happened, then report.
     let closed = client.close().await;
